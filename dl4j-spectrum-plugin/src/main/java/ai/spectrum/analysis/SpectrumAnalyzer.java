@@ -1,0 +1,211 @@
+package ai.spectrum.analysis;
+
+import ai.spectrum.Provenance;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+/**
+ * Scores weight matrices by Spectrum's signal-to-noise ratio. Immutable and thread-safe; build with
+ * {@link #builder()}.
+ *
+ * <pre>{@code
+ * SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optThreads(2).build();
+ * ScanResult result = analyzer.scan(NetworkWeights.of(graph), ScanProgress.NOOP);
+ * }</pre>
+ */
+public final class SpectrumAnalyzer {
+    private final SnrRule rule;
+    private final SvdMethod method;
+    private final int threads;
+    private final boolean strict;
+    private final UnaryOperator<WeightInfo> typeOverride;
+
+    private SpectrumAnalyzer(Builder b) {
+        this.rule = b.rule;
+        this.method = b.method;
+        this.threads = b.threads;
+        this.strict = b.strict;
+        this.typeOverride = b.typeOverride;
+    }
+
+    /** A builder with the defaults: rule {@code current}, method {@code AUTO}, 1 thread, strict. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The rule this analyzer applies. */
+    public SnrRule rule() {
+        return rule;
+    }
+
+    /** The configuration as strings, for provenance. */
+    public Map<String, String> configuration() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("rule", rule.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("svdMethod", method.name());
+        m.put("threads", Integer.toString(threads));
+        m.put("strict", Boolean.toString(strict));
+        return m;
+    }
+
+    /**
+     * Scores one tensor.
+     *
+     * @param name   module name, used in error messages
+     * @param type   module type
+     * @param tensor any floating-point tensor (1-D → 1×d, N-D → [shape[0], rest]); not modified
+     * @return the score; with a non-strict analyzer a degenerate tensor scores NaN
+     * @throws DegenerateWeightsException in strict mode, for NaN/infinite values or an all-zero tensor
+     */
+    public ModuleScore score(String name, String type, INDArray tensor) {
+        Objects.requireNonNull(tensor, "tensor");
+        INDArray matrix = WeightMatrices.asMatrix(tensor);
+        long rows = matrix.rows();
+        long cols = matrix.columns();
+        double absMax = matrix.amaxNumber().doubleValue();
+        if (!Double.isFinite(absMax) || Double.isNaN(matrix.sumNumber().doubleValue())) {
+            return degenerate(name, type, rows, cols, "weights contain NaN or infinite values");
+        }
+        if (absMax == 0) {
+            return degenerate(name, type, rows, cols, "weights are all zero, so the SNR is undefined");
+        }
+        double[] s = SingularValues.of(matrix, method);
+        return new ModuleScore(name, type, SnrMath.stats(s, rows, cols, rule));
+    }
+
+    private ModuleScore degenerate(String name, String type, long rows, long cols, String problem) {
+        if (strict) {
+            throw new DegenerateWeightsException(name, problem);
+        }
+        return new ModuleScore(name, type, new SpectralStats(rows, cols, Double.NaN, Double.NaN, Double.NaN, 0,
+                Double.NaN));
+    }
+
+    /**
+     * Scores every tensor of a source, in parallel on this analyzer's threads.
+     *
+     * @return the scores in the source's order, with provenance
+     * @throws IOException                if a tensor cannot be loaded
+     * @throws DegenerateWeightsException in strict mode, for the first degenerate tensor in source order
+     */
+    public ScanResult scan(WeightSource source, ScanProgress progress) throws IOException {
+        Objects.requireNonNull(progress, "progress");
+        List<WeightInfo> infos = source.weights();
+        if (infos.isEmpty()) {
+            throw new IllegalArgumentException("model '" + source.modelId() + "' has no weight tensors to analyse");
+        }
+        int total = infos.size();
+        progress.started(total);
+        AtomicInteger done = new AtomicInteger();
+        List<ModuleScore> scores = new ArrayList<>(total);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, total), r -> {
+            Thread t = new Thread(r, "spectrum-analyzer");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<ModuleScore>> futures = new ArrayList<>(total);
+            for (WeightInfo info : infos) {
+                futures.add(pool.submit(() -> {
+                    WeightInfo typed = typeOverride.apply(info);
+                    ModuleScore sc;
+                    try {
+                        sc = score(typed.name(), typed.type(), source.load(info));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    synchronized (progress) {
+                        progress.moduleDone(sc, done.incrementAndGet(), total);
+                    }
+                    return sc;
+                }));
+            }
+            for (Future<ModuleScore> f : futures) {
+                scores.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("scan interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("analysis failed: " + c, c);
+        } finally {
+            pool.shutdownNow();
+        }
+        return new ScanResult(source.modelId(), rule, scores, Provenance.capture(configuration()));
+    }
+
+    /** Validating builder for {@link SpectrumAnalyzer}. */
+    public static final class Builder {
+        private SnrRule rule = SnrRule.CURRENT;
+        private SvdMethod method = SvdMethod.AUTO;
+        private int threads = 1;
+        private boolean strict = true;
+        private UnaryOperator<WeightInfo> typeOverride = UnaryOperator.identity();
+
+        private Builder() {
+        }
+
+        /** The SNR rule; default {@link SnrRule#CURRENT}. */
+        public Builder optRule(SnrRule rule) {
+            this.rule = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /** How singular values are computed; default {@link SvdMethod#AUTO}. */
+        public Builder optMethod(SvdMethod method) {
+            this.method = Objects.requireNonNull(method, "method");
+            return this;
+        }
+
+        /** Matrices analysed at once; default 1. */
+        public Builder optThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Whether a NaN/infinite or all-zero tensor is an error (default {@code true}) or scores NaN, which the
+         * selector never selects.
+         */
+        public Builder optStrict(boolean strict) {
+            this.strict = strict;
+            return this;
+        }
+
+        /**
+         * Regroups modules: the function receives each tensor as the source describes it and returns it with the
+         * type to use. Default: the source's own types.
+         */
+        public Builder optTypeOverride(UnaryOperator<WeightInfo> typeOverride) {
+            this.typeOverride = Objects.requireNonNull(typeOverride, "typeOverride");
+            return this;
+        }
+
+        public SpectrumAnalyzer build() {
+            return new SpectrumAnalyzer(this);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package ai.spectrum.selection;
+
+import ai.spectrum.analysis.ModuleScore;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Spectrum's selection rule, exactly as the original tool applies it: group modules by type (in order of first
+ * appearance), sort each group by SNR descending with a stable sort (+∞ first, ties keep model order), and keep
+ * {@code int(len(group) * topPercent / 100)} modules. Additionally NaN scores are never selected, an optional
+ * minimum SNR drops weak modules, and always-train patterns add modules regardless of score.
+ *
+ * <pre>{@code
+ * Selection s = SpectrumSelector.builder().optTopPercent(25).build().select(scan.scores());
+ * }</pre>
+ */
+public final class SpectrumSelector {
+    /** Descending SNR, NaN last; equal values compare equal so the stable sort keeps model order. */
+    public static final Comparator<ModuleScore> BY_SNR_DESCENDING = (a, b) -> {
+        double x = a.snr();
+        double y = b.snr();
+        if (Double.isNaN(x) || Double.isNaN(y)) {
+            return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
+        }
+        return x == y ? 0 : (x > y ? -1 : 1);
+    };
+
+    private final double topPercent;
+    private final double minSnr;
+    private final List<Pattern> alwaysTrain;
+
+    private SpectrumSelector(Builder b) {
+        this.topPercent = b.topPercent;
+        this.minSnr = b.minSnr;
+        this.alwaysTrain = List.copyOf(b.alwaysTrain);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The configured percentage. */
+    public double topPercent() {
+        return topPercent;
+    }
+
+    /** The configured minimum SNR ({@code -∞} when none). */
+    public double minSnr() {
+        return minSnr;
+    }
+
+    /** The configured always-train patterns. */
+    public List<Pattern> alwaysTrain() {
+        return alwaysTrain;
+    }
+
+    /**
+     * Selects modules.
+     *
+     * @param scores the scores in model order
+     * @throws IllegalArgumentException if there are no scores, or an always-train pattern matches no module
+     */
+    public Selection select(List<ModuleScore> scores) {
+        if (scores.isEmpty()) {
+            throw new IllegalArgumentException("no module scores to select from");
+        }
+        Map<String, List<ModuleScore>> byType = new LinkedHashMap<>();
+        for (ModuleScore s : scores) {
+            byType.computeIfAbsent(s.type(), t -> new ArrayList<>()).add(s);
+        }
+        List<TypeGroup> groups = new ArrayList<>();
+        Set<String> trainable = new LinkedHashSet<>();
+        for (Map.Entry<String, List<ModuleScore>> e : byType.entrySet()) {
+            List<ModuleScore> ranked = new ArrayList<>(e.getValue());
+            ranked.sort(BY_SNR_DESCENDING);
+            int keep = keepCount(ranked.size(), topPercent);
+            List<String> chosen = new ArrayList<>();
+            for (ModuleScore s : ranked.subList(0, keep)) {
+                if (!Double.isNaN(s.snr()) && s.snr() >= minSnr) {
+                    chosen.add(s.name());
+                }
+            }
+            trainable.addAll(chosen);
+            groups.add(new TypeGroup(e.getKey(), ranked, chosen));
+        }
+        for (Pattern p : alwaysTrain) {
+            boolean matched = false;
+            for (ModuleScore s : scores) {
+                if (p.matcher(s.name()).matches()) {
+                    trainable.add(s.name());
+                    matched = true;
+                }
+            }
+            if (!matched) {
+                throw new IllegalArgumentException("always-train pattern '" + p.pattern() + "' matches no module");
+            }
+        }
+        return new Selection(topPercent, groups, trainable);
+    }
+
+    /** {@code int(n * percent / 100)}, the original tool's truncating count. */
+    public static int keepCount(int n, double percent) {
+        return (int) (n * percent / 100);
+    }
+
+    /** Validating builder for {@link SpectrumSelector}. */
+    public static final class Builder {
+        private double topPercent = 25;
+        private double minSnr = Double.NEGATIVE_INFINITY;
+        private final List<Pattern> alwaysTrain = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Percentage of each type to train, in (0, 100]; default 25. */
+        public Builder optTopPercent(double percent) {
+            if (!(percent > 0 && percent <= 100)) {
+                throw new IllegalArgumentException("top percent must be in (0, 100], got " + percent);
+            }
+            this.topPercent = percent;
+            return this;
+        }
+
+        /** Modules scoring below this SNR are never selected by rank; default none. */
+        public Builder optMinSnr(double minSnr) {
+            if (Double.isNaN(minSnr)) {
+                throw new IllegalArgumentException("minimum SNR must not be NaN");
+            }
+            this.minSnr = minSnr;
+            return this;
+        }
+
+        /**
+         * Modules whose full name matches one of these regular expressions are always trained; each must match at
+         * least one module when selecting. Default none.
+         */
+        public Builder optAlwaysTrain(String... patterns) {
+            for (String p : patterns) {
+                Objects.requireNonNull(p, "pattern");
+                try {
+                    alwaysTrain.add(Pattern.compile(p));
+                } catch (PatternSyntaxException e) {
+                    throw new IllegalArgumentException("always-train pattern '" + p + "' is not a valid regular "
+                            + "expression: " + e.getDescription(), e);
+                }
+            }
+            return this;
+        }
+
+        public SpectrumSelector build() {
+            return new SpectrumSelector(this);
+        }
+    }
+}
