@@ -83,14 +83,14 @@ public final class SpectrumAnalyzer {
             return degenerate(name, type, rows, cols, "weights are all zero, so the SNR is undefined");
         }
         double[] s = SingularValues.of(matrix, method);
-        return new ModuleScore(name, type, SnrMath.stats(s, rows, cols, rule));
+        return ModuleScore.computed(name, type, SnrMath.stats(s, rows, cols, rule));
     }
 
     private ModuleScore degenerate(String name, String type, long rows, long cols, String problem) {
         if (strict) {
             throw new DegenerateWeightsException(name, problem);
         }
-        return new ModuleScore(name, type, new SpectralStats(rows, cols, Double.NaN, Double.NaN, Double.NaN, 0,
+        return ModuleScore.computed(name, type, new SpectralStats(rows, cols, Double.NaN, Double.NaN, Double.NaN, 0,
                 Double.NaN));
     }
 
