@@ -3,6 +3,7 @@ package ai.spectrum.io;
 import ai.spectrum.analysis.WeightSource;
 import ai.spectrum.io.dl4j.Dl4jModelWeightSource;
 import ai.spectrum.io.npz.NpzWeightSource;
+import ai.spectrum.io.onnx.OnnxWeightSource;
 import ai.spectrum.io.safetensors.SafetensorsWeightSource;
 
 import java.io.IOException;
@@ -20,7 +21,8 @@ import java.util.Locale;
  *   <li>{@code *.safetensors.index.json} — a sharded safetensors model;</li>
  *   <li>a directory — its {@code model.safetensors.index.json}, else its only {@code .safetensors} file;</li>
  *   <li>{@code *.npz} — a numpy archive;</li>
- *   <li>{@code *.zip} — a DL4J {@code ModelSerializer} archive.</li>
+ *   <li>{@code *.zip} — a DL4J {@code ModelSerializer} archive;</li>
+ *   <li>{@code *.onnx} — an ONNX model's floating-point initializers (1-D ones only when vectors are included).</li>
  * </ul>
  *
  * <pre>{@code
@@ -31,8 +33,8 @@ import java.util.Locale;
  */
 public final class ModelFiles {
     /** The formats this class can open, for messages. */
-    public static final String SUPPORTED = ".safetensors, model.safetensors.index.json (or its directory), .npz, "
-            + "DL4J .zip";
+    public static final String SUPPORTED = ".onnx, .safetensors, model.safetensors.index.json (or its directory), "
+            + ".npz, DL4J .zip";
     private static final String INDEX = "model.safetensors.index.json";
 
     private ModelFiles() {
@@ -42,7 +44,8 @@ public final class ModelFiles {
      * Opens a model.
      *
      * @param path           a model file or a directory holding a safetensors model
-     * @param includeVectors whether a safetensors model's 1-D tensors are analysed (as 1×d matrices)
+     * @param includeVectors whether the 1-D tensors of a safetensors or ONNX model are analysed (as 1×d matrices);
+     *                       an {@code .npz} archive's 1-D arrays always are
      * @throws ModelFormatException if the path does not exist, its format is unknown, or the file is corrupt
      * @throws IOException          if it cannot be read
      */
@@ -69,6 +72,16 @@ public final class ModelFiles {
         if (name.endsWith(".zip")) {
             return Dl4jModelWeightSource.open(path);
         }
+        if (name.endsWith(".onnx")) {
+            OnnxWeightSource onnx;
+            try {
+                onnx = OnnxWeightSource.read(path);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(path, e.getMessage(), e);
+            }
+            return includeVectors ? onnx : new View(onnx.modelId(), onnx,
+                    onnx.weights().stream().filter(w -> w.shape().length > 1).toList());
+        }
         throw new ModelFormatException(path, "unknown model format; expected one of: " + SUPPORTED);
     }
 
@@ -87,14 +100,14 @@ public final class ModelFiles {
         }
         SafetensorsWeightSource single = SafetensorsWeightSource.openFile(files.get(0), includeVectors);
         String id = dir.toAbsolutePath().normalize().getFileName().toString();
-        return new RenamedSource(id, single);
+        return new View(id, single, single.weights());
     }
 
-    /** A source reported under another model id (a directory's name). */
-    private record RenamedSource(String modelId, WeightSource delegate) implements WeightSource {
-        @Override
-        public List<ai.spectrum.analysis.WeightInfo> weights() {
-            return delegate.weights();
+    /** A source under another model id, or with some of its weights left out. */
+    private record View(String modelId, WeightSource delegate, List<ai.spectrum.analysis.WeightInfo> weights)
+            implements WeightSource {
+        View {
+            weights = List.copyOf(weights);
         }
 
         @Override
