@@ -3,6 +3,7 @@ package ai.spectrum.io;
 import ai.spectrum.analysis.WeightSource;
 import ai.spectrum.io.dl4j.Dl4jModelWeightSource;
 import ai.spectrum.io.npz.NpzWeightSource;
+import ai.spectrum.io.onnx.OnnxFormatException;
 import ai.spectrum.io.onnx.OnnxWeightSource;
 import ai.spectrum.io.safetensors.SafetensorsWeightSource;
 
@@ -76,7 +77,7 @@ public final class ModelFiles {
             OnnxWeightSource onnx;
             try {
                 onnx = OnnxWeightSource.read(path);
-            } catch (IllegalArgumentException e) {
+            } catch (OnnxFormatException | IllegalArgumentException e) {
                 throw new ModelFormatException(path, e.getMessage(), e);
             }
             return includeVectors ? onnx : new View(onnx.modelId(), onnx,
