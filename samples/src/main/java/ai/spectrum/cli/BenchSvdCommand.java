@@ -89,39 +89,39 @@ final class BenchSvdCommand implements Callable<Integer> {
             }
             SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().build();
             double[] sigmaMax = new double[matrices.size()];
-            for (int i = 0; i < warmup; i++) {
-                pass(analyzer, names, matrices, sigmaMax);
-            }
             double[] javaTimes = new double[reps];
-            for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
-                pass(analyzer, names, matrices, sigmaMax);
-                javaTimes[r] = (System.nanoTime() - t0) / 1e9;
+            double[] numpyTimes = new double[reps];
+            String numpyVersion;
+            try (NumpyBaseline numpy = NumpyBaseline.start(python, dir)) {
+                numpyVersion = numpy.version();
+                for (int i = 0; i < warmup; i++) {
+                    pass(analyzer, names, matrices, sigmaMax);
+                    numpy.pass();
+                }
+                // interleaved, alternating which side goes first, so both see the same machine load
+                for (int r = 0; r < reps; r++) {
+                    if (r % 2 == 1) {
+                        numpyTimes[r] = numpy.pass();
+                    }
+                    long t0 = System.nanoTime();
+                    pass(analyzer, names, matrices, sigmaMax);
+                    javaTimes[r] = (System.nanoTime() - t0) / 1e9;
+                    if (r % 2 == 0) {
+                        numpyTimes[r] = numpy.pass();
+                    }
+                }
+                JsonNode reference = numpy.sigmaMax();
+                double maxRelDiff = 0;
+                for (int i = 0; i < matrices.size(); i++) {
+                    double ref = reference.path(String.format(Locale.ROOT, "%04d", i)).asDouble(Double.NaN);
+                    maxRelDiff = Math.max(maxRelDiff, Math.abs(sigmaMax[i] - ref) / ref);
+                }
+                if (!(maxRelDiff < 1e-9)) {
+                    throw new IllegalStateException("analyzer and numpy disagree on sigma_max: max relative "
+                            + "difference " + maxRelDiff);
+                }
+                report(modelId, matrices.size(), numpyVersion, javaTimes, numpyTimes, maxRelDiff);
             }
-            JsonNode numpy = runNumpy(dir);
-            double maxRelDiff = 0;
-            for (int i = 0; i < matrices.size(); i++) {
-                double ref = numpy.path("sigma_max").path(String.format(Locale.ROOT, "%04d", i)).asDouble(Double.NaN);
-                maxRelDiff = Math.max(maxRelDiff, Math.abs(sigmaMax[i] - ref) / ref);
-            }
-            if (!(maxRelDiff < 1e-9)) {
-                throw new IllegalStateException("analyzer and numpy disagree on sigma_max: max relative difference "
-                        + maxRelDiff);
-            }
-            double javaMedian = median(javaTimes);
-            double numpyMedian = numpy.path("median_s").asDouble();
-            PrintWriter w = spec.commandLine().getOut();
-            w.printf(Locale.ROOT, "model=%s matrices=%d warmup=%d reps=%d numpy=%s%n", modelId, matrices.size(),
-                    warmup, reps, numpy.path("numpy").asText());
-            w.printf(Locale.ROOT, "analyzer_times_ms=%s%n", Arrays.toString(Arrays.stream(javaTimes)
-                    .map(t -> Math.round(t * 1e4) / 10.0).toArray()));
-            List<Double> nt = new ArrayList<>();
-            numpy.path("times_s").forEach(n -> nt.add(Math.round(n.asDouble() * 1e4) / 10.0));
-            w.printf(Locale.ROOT, "numpy_times_ms=%s%n", nt);
-            w.printf(Locale.ROOT, "analyzer_median_ms=%.1f numpy_median_ms=%.1f sigma_max_max_rel_diff=%.2e%n",
-                    javaMedian * 1e3, numpyMedian * 1e3, maxRelDiff);
-            w.printf(Locale.ROOT, "analyzer_vs_numpy_ratio=%.3f%n", javaMedian / numpyMedian);
-            w.flush();
             return ExitCodes.OK;
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -151,26 +151,123 @@ final class BenchSvdCommand implements Callable<Integer> {
         }
     }
 
-    private JsonNode runNumpy(Path dir) throws IOException, InterruptedException {
-        Path script = dir.resolve("bench_svd.py");
-        try (InputStream in = BenchSvdCommand.class.getResourceAsStream("bench_svd.py")) {
-            Files.copy(in, script);
+    private void report(String modelId, int count, String numpyVersion, double[] javaTimes, double[] numpyTimes,
+                        double maxRelDiff) {
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf(Locale.ROOT, "model=%s matrices=%d warmup=%d reps=%d numpy=%s OMP_NUM_THREADS=%s "
+                        + "OPENBLAS_NUM_THREADS=%s processors=%d%n", modelId, count, warmup, reps, numpyVersion,
+                System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
+                System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"),
+                Runtime.getRuntime().availableProcessors());
+        w.printf(Locale.ROOT, "analyzer_times_ms=%s%n", millis(javaTimes));
+        w.printf(Locale.ROOT, "numpy_times_ms=%s%n", millis(numpyTimes));
+        w.printf(Locale.ROOT, "analyzer_median_ms=%.1f numpy_median_ms=%.1f sigma_max_max_rel_diff=%.2e%n",
+                median(javaTimes) * 1e3, median(numpyTimes) * 1e3, maxRelDiff);
+        w.printf(Locale.ROOT, "analyzer_vs_numpy_ratio=%.3f%n", median(javaTimes) / median(numpyTimes));
+        w.flush();
+    }
+
+    private static String millis(double[] seconds) {
+        return Arrays.toString(Arrays.stream(seconds).map(t -> Math.round(t * 1e4) / 10.0).toArray());
+    }
+
+    /** The python3 process running {@code bench_svd.py}, driven one command at a time. */
+    private static final class NumpyBaseline implements AutoCloseable {
+        private final Process process;
+        private final java.io.BufferedReader in;
+        private final PrintWriter out;
+        private final Path errors;
+        private final String version;
+
+        private NumpyBaseline(Process process, Path errors) throws IOException {
+            this.process = process;
+            this.errors = errors;
+            this.in = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            this.out = new PrintWriter(new java.io.OutputStreamWriter(process.getOutputStream(),
+                    StandardCharsets.UTF_8), true);
+            String ready = readLine();
+            if (!ready.startsWith("ready ")) {
+                throw failure("unexpected first line '" + ready + "'");
+            }
+            this.version = ready.substring("ready ".length()).strip();
         }
-        Process p;
-        try {
-            p = new ProcessBuilder(python, script.toString(), dir.toString(), Integer.toString(warmup),
-                    Integer.toString(reps)).redirectErrorStream(false).start();
-        } catch (IOException e) {
-            throw new ExitCodes.BaselineException("cannot start '" + python + "' for the numpy baseline: "
-                    + e.getMessage(), e);
+
+        static NumpyBaseline start(String python, Path dir) throws IOException {
+            Path script = dir.resolve("bench_svd.py");
+            try (InputStream in = BenchSvdCommand.class.getResourceAsStream("bench_svd.py")) {
+                Files.copy(in, script);
+            }
+            Path errors = dir.resolve("python.err");
+            Process p;
+            try {
+                p = new ProcessBuilder(python, script.toString(), dir.toString())
+                        .redirectError(errors.toFile()).start();
+            } catch (IOException e) {
+                throw new ExitCodes.BaselineException("cannot start '" + python + "' for the numpy baseline: "
+                        + e.getMessage(), e);
+            }
+            try {
+                return new NumpyBaseline(p, errors);
+            } catch (IOException | RuntimeException e) {
+                p.destroyForcibly();
+                throw e;
+            }
         }
-        byte[] stdout = p.getInputStream().readAllBytes();
-        byte[] stderr = p.getErrorStream().readAllBytes();
-        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            String[] lines = new String(stderr, StandardCharsets.UTF_8).strip().split("\n");
-            throw new ExitCodes.BaselineException("numpy baseline failed: " + lines[lines.length - 1], null);
+
+        String version() {
+            return version;
         }
-        return JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
+
+        double pass() throws IOException {
+            out.println("pass");
+            String line = readLine();
+            try {
+                return Double.parseDouble(line);
+            } catch (NumberFormatException e) {
+                throw failure("expected a time, got '" + line + "'");
+            }
+        }
+
+        JsonNode sigmaMax() throws IOException {
+            out.println("sigma");
+            return JSON.readTree(readLine());
+        }
+
+        private String readLine() throws IOException {
+            String line = in.readLine();
+            if (line == null) {
+                throw failure("the process ended");
+            }
+            return line;
+        }
+
+        private ExitCodes.BaselineException failure(String what) {
+            String last = "";
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+                List<String> lines = Files.readAllLines(errors, StandardCharsets.UTF_8);
+                last = lines.isEmpty() ? "" : " (" + lines.get(lines.size() - 1).strip() + ")";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                last = " (stderr unreadable: " + e.getMessage() + ")";
+            }
+            return new ExitCodes.BaselineException("numpy baseline failed: " + what + last, null);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.println("quit");
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static double median(double[] v) {
