@@ -135,6 +135,16 @@ class BadInputTests {
     }
 
     @Nested
+    class Output {
+        @Test
+        void anUnwritableOutputDirectoryIsAnOutputError() throws IOException {
+            Path notADir = Files.writeString(dir.resolve("occupied"), "a file, not a directory");
+            assertOneLineFailure(CommandRun.of("scan", dir.resolve("good.npz").toString(), "--out",
+                    notADir.toString()), ExitCodes.OUTPUT_ERROR, "cannot write results", "occupied");
+        }
+    }
+
+    @Nested
     class Weights {
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"nan.npz", "inf.npz"})
