@@ -2,6 +2,7 @@ package ai.spectrum.cli;
 
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.analysis.SvdMethod;
 import ai.spectrum.analysis.WeightInfo;
 import ai.spectrum.analysis.WeightMatrices;
 import ai.spectrum.analysis.WeightSource;
@@ -58,6 +59,10 @@ final class BenchSvdCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "7", description = "Timed passes per side; default ${DEFAULT-VALUE}.")
     int reps;
 
+    @Option(names = "--method", defaultValue = "AUTO", paramLabel = "AUTO|GRAM|GESVD",
+            description = "The analyzer's singular-value method; default ${DEFAULT-VALUE}.")
+    SvdMethod method;
+
     @Option(names = "--python", defaultValue = "python3", description = "Python with numpy; default ${DEFAULT-VALUE}.")
     String python;
 
@@ -87,7 +92,7 @@ final class BenchSvdCommand implements Callable<Integer> {
             for (int i = 0; i < matrices.size(); i++) {
                 NpyWriter.writeFloat64(dir.resolve(String.format(Locale.ROOT, "%04d.npy", i)), matrices.get(i));
             }
-            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().build();
+            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optMethod(method).build();
             double[] sigmaMax = new double[matrices.size()];
             double[] javaTimes = new double[reps];
             double[] numpyTimes = new double[reps];
@@ -154,8 +159,8 @@ final class BenchSvdCommand implements Callable<Integer> {
     private void report(String modelId, int count, String numpyVersion, double[] javaTimes, double[] numpyTimes,
                         double maxRelDiff) {
         PrintWriter w = spec.commandLine().getOut();
-        w.printf(Locale.ROOT, "model=%s matrices=%d warmup=%d reps=%d numpy=%s OMP_NUM_THREADS=%s "
-                        + "OPENBLAS_NUM_THREADS=%s processors=%d%n", modelId, count, warmup, reps, numpyVersion,
+        w.printf(Locale.ROOT, "model=%s matrices=%d method=%s warmup=%d reps=%d numpy=%s OMP_NUM_THREADS=%s "
+                        + "OPENBLAS_NUM_THREADS=%s processors=%d%n", modelId, count, method, warmup, reps, numpyVersion,
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
                 System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"),
                 Runtime.getRuntime().availableProcessors());
