@@ -8,6 +8,7 @@ import ai.spectrum.analysis.WeightSource;
 import ai.spectrum.io.ModelFiles;
 import ai.spectrum.io.ModelFormatException;
 import ai.spectrum.report.OriginalFormat;
+import ai.spectrum.report.ScanReport;
 import ai.spectrum.selection.Selection;
 import ai.spectrum.selection.SpectrumSelector;
 import picocli.CommandLine.Command;
@@ -83,7 +84,8 @@ final class ScanCommand implements Callable<Integer> {
         String slug = OriginalFormat.slug(result.modelId());
         List<Path> written;
         try {
-            written = OriginalFormat.writeAll(out, slug, result.scores(), selection);
+            written = new java.util.ArrayList<>(OriginalFormat.writeAll(out, slug, result.scores(), selection));
+            written.add(new ScanReport(result, selection).write(out, slug));
         } catch (IOException e) {
             throw new ExitCodes.OutputException("cannot write results to " + out + ": " + ErrorHandler.describe(e), e);
         }

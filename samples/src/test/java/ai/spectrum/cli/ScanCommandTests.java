@@ -47,6 +47,18 @@ class ScanCommandTests {
         }
         assertTrue(Files.exists(out.resolve("snr_results_vectors-a_sorted.json")));
         assertTrue(Files.exists(out.resolve("snr_results_vectors-a_unfrozenparameters_50percent.yaml")));
+        ai.spectrum.report.ScanReport report = readReport(out.resolve("spectrum_scan_vectors-a.json"));
+        assertEquals(rule, report.scan().provenance().configuration().get("rule"));
+        assertEquals(expectedNames.size(), report.scan().scores().size());
+        assertTrue(report.scan().scores().stream().allMatch(sc -> sc.stats().isPresent()));
+    }
+
+    private static ai.spectrum.report.ScanReport readReport(Path file) {
+        try {
+            return ai.spectrum.report.ScanReport.read(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
