@@ -169,8 +169,14 @@ final class GraphAdapter implements ModelAdapter {
     public Map<String, INDArray> activationsByLayer(Object forwardPassActivations) {
         Map<String, INDArray> out = new LinkedHashMap<>();
         if (forwardPassActivations instanceof Map<?, ?> m) {
+            GraphVertex[] vertices = graph.getVertices();
             for (String name : layerNames()) {
                 INDArray a = (INDArray) m.get(name);
+                VertexIndices[] in = graph.getVertex(name).getInputVertices();
+                if (a == null && in != null && in.length > 0) {
+                    // output layers are not in DL4J's forward-pass map: use their input instead
+                    a = (INDArray) m.get(vertices[in[0].getVertexIndex()].getVertexName());
+                }
                 if (a != null) {
                     out.put(name, a);
                 }

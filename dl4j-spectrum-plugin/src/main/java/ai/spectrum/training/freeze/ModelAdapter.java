@@ -75,7 +75,7 @@ public interface ModelAdapter {
     /** The key of a parameter's entry in {@code model.gradient().gradientForVariable()}. */
     String gradientKey(String layerName, String paramKey);
 
-    /** Per layer name, the activation in a forward-pass callback, or absent; see DL4J's {@code onForwardPass}. */
+    /** Per layer name, its output in a forward-pass callback (for output layers, which DL4J leaves out, their input). */
     Map<String, org.nd4j.linalg.api.ndarray.INDArray> activationsByLayer(Object forwardPassActivations);
 
     /** The network's iteration count (iterations completed so far). */

@@ -149,8 +149,12 @@ final class MultiLayerAdapter implements ModelAdapter {
         if (forwardPassActivations instanceof List<?> list) {
             List<String> names = layerNames();
             // element 0 is the input; element i+1 is layer i's output
-            for (int i = 0; i + 1 < list.size() && i < names.size(); i++) {
-                out.put(names.get(i), (INDArray) list.get(i + 1));
+            for (int i = 0; i < names.size(); i++) {
+                // the output layer is not in DL4J's forward-pass list: use its input instead
+                int k = i + 1 < list.size() ? i + 1 : list.size() - 1;
+                if (k >= 0) {
+                    out.put(names.get(i), (INDArray) list.get(k));
+                }
             }
         }
         return out;
