@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,6 +32,7 @@ public final class SelectiveFreezeLayer extends BaseWrapperLayer {
     private static final long serialVersionUID = 1L;
 
     /** Sorted names of frozen parameter keys (e.g. {@code W}, {@code b}); a field so DL4J's JSON mapper writes it. */
+    @JsonProperty("frozenParams")
     private List<String> frozenParams;
 
     /** For JSON deserialisation only. */
