@@ -90,8 +90,9 @@ public interface SelectionStrategy {
     }
 
     /**
-     * LISA-style layerwise sampling: the first and the last module always train, the others get random scores that
-     * are redrawn at every re-selection (from the seed and the iteration).
+     * LISA-style layerwise sampling: the first and the last module always train (they score −∞ so that the sampled
+     * share goes to the others), the others get random scores that are redrawn at every re-selection (from the seed
+     * and the iteration).
      */
     static SelectionStrategy lisa() {
         return new Strategies.Lisa();

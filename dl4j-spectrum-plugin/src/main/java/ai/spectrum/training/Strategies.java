@@ -139,11 +139,13 @@ final class Strategies {
         public Choice choose(SelectionContext context) {
             SplittableRandom rnd = new SplittableRandom(context.seed() * 0xBF58476D1CE4E5B9L + context.iteration());
             List<NetworkWeights.Entry> entries = context.weights().entries();
+            Set<String> forced = Set.of(entries.get(0).info().name(), entries.get(entries.size() - 1).info().name());
             Map<String, Double> out = new LinkedHashMap<>();
             for (NetworkWeights.Entry e : entries) {
-                out.put(e.info().name(), rnd.nextDouble());
+                double draw = rnd.nextDouble();
+                // forced modules train anyway; the sampled share goes to the middle modules
+                out.put(e.info().name(), forced.contains(e.info().name()) ? Double.NEGATIVE_INFINITY : draw);
             }
-            Set<String> forced = Set.of(entries.get(0).info().name(), entries.get(entries.size() - 1).info().name());
             return new Choice(out, forced);
         }
     }

@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Small seeded networks and data for training tests. */
-final class TestNets {
+public final class TestNets {
     static final int IN = 8;
     static final int HIDDEN = 16;
     static final int CLASSES = 3;
@@ -36,17 +36,17 @@ final class TestNets {
     }
 
     /** Options for the networks: regularization on/off, dropout on the middle dense layer. */
-    record Options(double l2, double weightDecay, double dropoutRetain, boolean batchNorm) {
-        static Options all() {
+    public record Options(double l2, double weightDecay, double dropoutRetain, boolean batchNorm) {
+        public static Options all() {
             return new Options(1e-2, 1e-3, 0.8, true);
         }
 
-        static Options plain() {
+        public static Options plain() {
             return new Options(0, 0, 0, true);
         }
 
         /** No regularization, no dropout, and an identity activation layer instead of batch norm. */
-        static Options bare() {
+        public static Options bare() {
             return new Options(0, 0, 0, false);
         }
     }
@@ -76,7 +76,7 @@ final class TestNets {
     }
 
     /** layer0 dense → layer1 batch norm → layer2 dense (dropout) → layer3 dense → layer4 softmax output. */
-    static MultiLayerNetwork mln(Options o) {
+    public static MultiLayerNetwork mln(Options o) {
         MultiLayerConfiguration conf = base(o).list()
                 .layer(new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.RELU).build())
                 .layer(norm(o))
@@ -91,7 +91,7 @@ final class TestNets {
     }
 
     /** in → d0 → bn0 → d1 (dropout) → add(bn0, d1) → d2 → out: a residual graph. */
-    static ComputationGraph graph(Options o) {
+    public static ComputationGraph graph(Options o) {
         ComputationGraphConfiguration conf = base(o).graphBuilder()
                 .addInputs("in")
                 .addLayer("d0", new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.RELU).build(), "in")
@@ -110,7 +110,7 @@ final class TestNets {
     }
 
     /** {@code n} seeded minibatches of 16 examples. */
-    static List<DataSet> batches(int n, long seed) {
+    public static List<DataSet> batches(int n, long seed) {
         Nd4j.getRandom().setSeed(seed);
         List<DataSet> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -124,7 +124,7 @@ final class TestNets {
         return out;
     }
 
-    static DataSetIterator iterator(List<DataSet> batches) {
+    public static DataSetIterator iterator(List<DataSet> batches) {
         return new ListIterator(batches);
     }
 
@@ -200,7 +200,7 @@ final class TestNets {
     }
 
     /** Copies of every parameter, keyed as in {@code paramTable()}. */
-    static Map<String, INDArray> snapshot(Map<String, INDArray> params) {
+    public static Map<String, INDArray> snapshot(Map<String, INDArray> params) {
         Map<String, INDArray> out = new HashMap<>();
         params.forEach((k, v) -> out.put(k, v.dup()));
         return out;
