@@ -61,6 +61,10 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed for weights and data (default ${DEFAULT-VALUE}).")
     long seed = 12345;
 
+    @Option(names = "--threads", description = "Native (OpenMP) threads per configuration's JVM, default "
+            + "${DEFAULT-VALUE}: on a shared machine more threads than idle cores make every op wait.")
+    int threads = 1;
+
     @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
     String child;
 
@@ -105,9 +109,10 @@ public final class TrainBenchmark implements Callable<Integer> {
             return 0;
         }
         out.printf(Locale.ROOT, "# bench-train %s: %d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d,"
-                        + " %d epochs x %d iterations (first epoch is warm-up), Adam; one JVM per configuration%n",
+                        + " %d epochs x %d iterations (first epoch is warm-up), Adam; one JVM per configuration,"
+                        + " OMP_NUM_THREADS=%d%n",
                 quick ? "--quick" : "full", sizes.weightLayers(), sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(),
-                sizes.batch(), sizes.epochs(), sizes.iterations());
+                sizes.batch(), sizes.epochs(), sizes.iterations(), threads);
         out.flush();
         Map<String, Measurement> results = new LinkedHashMap<>();
         for (String config : List.of("full", "spectrum-25", "spectrum-50")) {
@@ -143,7 +148,12 @@ public final class TrainBenchmark implements Callable<Integer> {
         if (quick) {
             cmd.add("--quick");
         }
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        if (threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be ≥ 1, got " + threads);
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        Process p = pb.start();
         String result = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                 StandardCharsets.UTF_8))) {
