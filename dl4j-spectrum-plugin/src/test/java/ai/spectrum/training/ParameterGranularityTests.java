@@ -3,6 +3,7 @@ package ai.spectrum.training;
 import ai.spectrum.training.freeze.SelectiveFreezeLayerImpl;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -32,6 +33,7 @@ class ParameterGranularityTests {
                 .layer(new SelfAttentionLayer.Builder().nIn(4).nOut(8).nHeads(2).projectInput(true).build())
                 .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(8).nOut(3)
                         .activation(Activation.IDENTITY).build())
+                .setInputType(InputType.recurrent(4, 6))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
