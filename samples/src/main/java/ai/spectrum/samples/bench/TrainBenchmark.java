@@ -79,8 +79,8 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     /** What one configuration measured. */
-    record Measurement(String name, double msPerIteration, long stateBytes, long peakOffHeap, long selectionNanos,
-                       long trainingNanos, int trainable, int modules) {
+    record Measurement(String name, double msPerIteration, long stateBytes, long optimizerBytes, long peakOffHeap,
+                       long selectionNanos, long trainingNanos, int trainable, int modules) {
     }
 
     private Sizes sizes() {
@@ -103,7 +103,8 @@ public final class TrainBenchmark implements Callable<Integer> {
         Sizes sizes = sizes();
         if (child != null) {
             Measurement m = run(child, sizes, data(sizes), percentOf(child));
-            out.println(RESULT + m.name() + " " + m.msPerIteration() + " " + m.stateBytes() + " " + m.peakOffHeap()
+            out.println(RESULT + m.name() + " " + m.msPerIteration() + " " + m.stateBytes() + " " + m.optimizerBytes()
+                    + " " + m.peakOffHeap()
                     + " " + m.selectionNanos() + " " + m.trainingNanos() + " " + m.trainable() + " " + m.modules());
             out.flush();
             return 0;
@@ -131,6 +132,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         out.printf(Locale.ROOT, "step_time_ratio_s50=%.3f%n", s50.msPerIteration() / full.msPerIteration());
         out.printf(Locale.ROOT, "state_bytes_ratio_s25=%.3f%n", (double) s25.stateBytes() / full.stateBytes());
         out.printf(Locale.ROOT, "state_bytes_ratio_s50=%.3f%n", (double) s50.stateBytes() / full.stateBytes());
+        out.printf(Locale.ROOT, "optimizer_state_ratio_s25=%.3f%n", (double) s25.optimizerBytes() / full.optimizerBytes());
         out.printf(Locale.ROOT, "peak_offheap_ratio_s25=%.3f%n", (double) s25.peakOffHeap() / full.peakOffHeap());
         out.printf(Locale.ROOT, "peak_offheap_ratio_s50=%.3f%n", (double) s50.peakOffHeap() / full.peakOffHeap());
         out.printf(Locale.ROOT, "reselect_overhead=%.4f%n", (double) s25.selectionNanos() / s25.trainingNanos());
@@ -171,7 +173,8 @@ public final class TrainBenchmark implements Callable<Integer> {
         }
         String[] f = result.trim().split(" ");
         return new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                Long.parseLong(f[4]), Long.parseLong(f[5]), Integer.parseInt(f[6]), Integer.parseInt(f[7]));
+                Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]), Integer.parseInt(f[7]),
+                Integer.parseInt(f[8]));
     }
 
     static ComputationGraph network(Sizes s, long seed) {
@@ -240,10 +243,12 @@ public final class TrainBenchmark implements Callable<Integer> {
                 timedIterations += data.size();
             }
         }
-        long stateBytes = bytes(net.getFlattenedGradients()) + bytes(net.getUpdater().getStateViewArray());
+        long optimizerBytes = bytes(net.getUpdater().getStateViewArray());
+        long stateBytes = bytes(net.getFlattenedGradients()) + optimizerBytes;
         int modules = ai.spectrum.analysis.NetworkWeights.of(net).entries().size();
         int trainable = spectrum == null ? modules : spectrum.selected().size();
-        return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, sampler.peak - base,
+        return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, optimizerBytes,
+                sampler.peak - base,
                 selectionNanos, trainingNanos, trainable, modules);
     }
 
