@@ -55,7 +55,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * is kept in {@link #history()}.
  *
  * <p>A network restored from a model saved during Spectrum training still carries its freeze; a new listener added
- * to it adopts that selection and re-selects on the same absolute schedule as the uninterrupted run.
+ * to it adopts that selection and re-selects on the same absolute schedule as the uninterrupted run. Layers frozen
+ * beforehand with DL4J's {@code FrozenLayer} (e.g. by {@code TransferLearning}) are adopted the same way, so they may
+ * be unfrozen by a later re-selection. Because the freeze lives in the network configuration, DL4J's own updater
+ * rebuilds (e.g. after {@code setLearningRate}) keep it.
  *
  * <p>Instances are not thread-safe; use one listener per network being trained.
  */
