@@ -77,7 +77,8 @@ public final class Freezer {
                 conf = baseConf;
             }
             if (saved == null) {
-                saved = UpdaterStates.snapshot(old);
+                // the old updater's state array is left untouched by the swap and by building the new updater
+                saved = UpdaterStates.views(old);
             }
             adapter.replace(name, runtime, conf);
             changed++;

@@ -20,17 +20,29 @@ final class UpdaterStates {
 
     /** Copies of each parameter's state components; empty for a null updater or stateless parameters. */
     static Map<String, INDArray[]> snapshot(BaseMultiLayerUpdater<?> updater) {
+        return collect(updater, true);
+    }
+
+    /**
+     * Live views of each parameter's state components. Valid for as long as the updater's state array is neither
+     * modified nor released, e.g. while a replacement updater is being built and filled.
+     */
+    static Map<String, INDArray[]> views(BaseMultiLayerUpdater<?> updater) {
+        return collect(updater, false);
+    }
+
+    private static Map<String, INDArray[]> collect(BaseMultiLayerUpdater<?> updater, boolean copy) {
         Map<String, INDArray[]> out = new HashMap<>();
         if (updater == null) {
             return out;
         }
         for (UpdaterBlock block : updater.getUpdaterBlocks()) {
             forEachParam(block, (key, comps) -> {
-                INDArray[] copies = new INDArray[comps.length];
+                INDArray[] arrays = new INDArray[comps.length];
                 for (int k = 0; k < comps.length; k++) {
-                    copies[k] = comps[k].dup();
+                    arrays[k] = copy ? comps[k].dup() : comps[k];
                 }
-                out.put(key, copies);
+                out.put(key, arrays);
             });
         }
         return out;

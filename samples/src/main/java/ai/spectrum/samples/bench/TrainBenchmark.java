@@ -84,7 +84,7 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     private Sizes sizes() {
-        return quick ? new Sizes(128, 128, 6, 32, 30, 3, 10) : new Sizes(256, 256, 8, 64, 100, 3, 10);
+        return quick ? new Sizes(128, 128, 6, 32, 60, 3, 10) : new Sizes(256, 256, 8, 64, 200, 3, 10);
     }
 
     private static double percentOf(String config) {
