@@ -44,12 +44,16 @@ import java.util.concurrent.Callable;
  * Adam. Each configuration trains {@code epochs} epochs of {@code iterations} minibatches; the first epoch is warm-up
  * and is not timed. Spectrum uses its defaults (SNR, re-selection every epoch).
  *
- * <p>Each configuration runs in its own JVM (same seed, data and initial weights). Printed ratios (Spectrum over
- * full): {@code step_time_ratio_s25} (ms per timed iteration, selection time excluded), {@code state_bytes_ratio_s25}
- * (bytes of the flattened gradient array plus the updater state array, as allocated), {@code peak_offheap_ratio_s25}
- * (peak growth of off-heap memory — resident set minus committed heap — over the value before the network was built,
- * sampled after every backward pass and iteration), and {@code reselect_overhead} (Spectrum-25's time spent selecting
- * ÷ its training time, at the default interval of one epoch).
+ * <p>All child JVMs get {@code OMP_NUM_THREADS=--threads} (default 1): on a shared machine, native thread pools
+ * larger than the idle cores make every op wait and swamp the comparison. Timing runs the three configurations in one
+ * child JVM, one epoch of each in turn (so load changes hit all alike), and takes each one's median epoch; memory runs
+ * each configuration in its own child JVM, so that its peak is its own. Printed ratios (Spectrum over full):
+ * {@code step_time_ratio_s25} (ms per iteration, selection time excluded), {@code state_bytes_ratio_s25} (bytes of the
+ * flattened gradient array plus the updater state array, as allocated), {@code optimizer_state_ratio_s25} (updater
+ * state alone), {@code peak_offheap_ratio_s25} (peak growth of off-heap memory — resident set minus committed heap —
+ * over the value before the network was built, sampled after every backward pass and iteration), and
+ * {@code reselect_overhead} (Spectrum-25's time spent selecting ÷ its training time, at the default interval of one
+ * epoch; it scales with 1 / epoch length).
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Benchmark full fine-tuning vs Spectrum-25 and Spectrum-50 training on a residual graph.")
@@ -84,7 +88,7 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     private Sizes sizes() {
-        return quick ? new Sizes(128, 128, 6, 32, 60, 3, 10) : new Sizes(256, 256, 8, 64, 200, 3, 10);
+        return quick ? new Sizes(128, 128, 6, 32, 60, 4, 10) : new Sizes(256, 256, 8, 64, 200, 4, 10);
     }
 
     private static double percentOf(String config) {
@@ -101,23 +105,38 @@ public final class TrainBenchmark implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Sizes sizes = sizes();
-        if (child != null) {
-            Measurement m = run(child, sizes, data(sizes), percentOf(child));
-            out.println(RESULT + m.name() + " " + m.msPerIteration() + " " + m.stateBytes() + " " + m.optimizerBytes()
-                    + " " + m.peakOffHeap()
-                    + " " + m.selectionNanos() + " " + m.trainingNanos() + " " + m.trainable() + " " + m.modules());
+        if ("timing".equals(child)) {
+            for (Measurement m : timeInterleaved(sizes, data(sizes))) {
+                print(out, m);
+            }
             out.flush();
             return 0;
         }
+        if (child != null) {
+            print(out, run(child, sizes, data(sizes), percentOf(child), 2));
+            out.flush();
+            return 0;
+        }
+        if (threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be ≥ 1, got " + threads);
+        }
         out.printf(Locale.ROOT, "# bench-train %s: %d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d,"
-                        + " %d epochs x %d iterations (first epoch is warm-up), Adam; one JVM per configuration,"
-                        + " OMP_NUM_THREADS=%d%n",
+                        + " epochs of %d iterations, Adam, OMP_NUM_THREADS=%d. Timing: one JVM, configurations"
+                        + " interleaved epoch by epoch, %d epochs each (first is warm-up), median epoch."
+                        + " Memory: one JVM per configuration, 2 epochs.%n",
                 quick ? "--quick" : "full", sizes.weightLayers(), sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(),
-                sizes.batch(), sizes.epochs(), sizes.iterations(), threads);
+                sizes.batch(), sizes.iterations(), threads, sizes.epochs());
         out.flush();
+        Map<String, Measurement> timing = new LinkedHashMap<>();
+        for (Measurement m : runChild("timing")) {
+            timing.put(m.name(), m);
+        }
         Map<String, Measurement> results = new LinkedHashMap<>();
         for (String config : List.of("full", "spectrum-25", "spectrum-50")) {
-            results.put(config, runChild(config));
+            Measurement mem = runChild(config).get(0);
+            Measurement t = timing.get(config);
+            results.put(config, new Measurement(config, t.msPerIteration(), mem.stateBytes(), mem.optimizerBytes(),
+                    mem.peakOffHeap(), t.selectionNanos(), t.trainingNanos(), t.trainable(), t.modules()));
         }
         Measurement full = results.get("full");
         Measurement s25 = results.get("spectrum-25");
@@ -140,41 +159,91 @@ public final class TrainBenchmark implements Callable<Integer> {
         return 0;
     }
 
+    private static void print(PrintWriter out, Measurement m) {
+        out.println(RESULT + m.name() + " " + m.msPerIteration() + " " + m.stateBytes() + " " + m.optimizerBytes()
+                + " " + m.peakOffHeap() + " " + m.selectionNanos() + " " + m.trainingNanos() + " " + m.trainable()
+                + " " + m.modules());
+    }
+
+    /** Times the three configurations in one JVM, one epoch of each in turn, so that load changes hit all alike. */
+    private List<Measurement> timeInterleaved(Sizes s, List<DataSet> data) {
+        List<String> names = List.of("full", "spectrum-25", "spectrum-50");
+        List<ComputationGraph> nets = new ArrayList<>();
+        List<SpectrumListener> listeners = new ArrayList<>();
+        for (String n : names) {
+            ComputationGraph net = network(s, seed);
+            double percent = percentOf(n);
+            SpectrumListener l = percent > 0 ? SpectrumListener.builder().optTopPercent(percent).build() : null;
+            if (l != null) {
+                net.addListeners(l);
+            }
+            nets.add(net);
+            listeners.add(l);
+        }
+        List<List<Long>> epochNanos = new ArrayList<>();
+        long[] selection = new long[names.size()];
+        long[] training = new long[names.size()];
+        names.forEach(n -> epochNanos.add(new ArrayList<>()));
+        for (int e = 0; e < s.epochs(); e++) {
+            for (int i = 0; i < names.size(); i++) {
+                SpectrumListener l = listeners.get(i);
+                long sel0 = l == null ? 0 : l.selectionNanos();
+                long t0 = System.nanoTime();
+                nets.get(i).fit(new ListIterator(data));
+                long wall = System.nanoTime() - t0;
+                long sel = l == null ? 0 : l.selectionNanos() - sel0;
+                if (e > 0) {
+                    epochNanos.get(i).add(wall - sel);
+                    selection[i] += sel;
+                    training[i] += wall - sel;
+                }
+            }
+        }
+        List<Measurement> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            List<Long> t = new ArrayList<>(epochNanos.get(i));
+            java.util.Collections.sort(t);
+            double median = t.size() % 2 == 1 ? t.get(t.size() / 2) : (t.get(t.size() / 2 - 1) + t.get(t.size() / 2)) / 2.0;
+            int modules = ai.spectrum.analysis.NetworkWeights.of(nets.get(i)).entries().size();
+            int trainable = listeners.get(i) == null ? modules : listeners.get(i).selected().size();
+            out.add(new Measurement(names.get(i), median / 1e6 / data.size(), 0, 0, 0, selection[i], training[i],
+                    trainable, modules));
+        }
+        return out;
+    }
+
     private static final String RESULT = "bench-train-result ";
 
-    /** Runs one configuration in a fresh JVM, so that its peak memory is its own. */
-    private Measurement runChild(String config) throws IOException, InterruptedException {
+    /** Runs a child mode ({@code timing} or one configuration's memory run) in a fresh JVM. */
+    private List<Measurement> runChild(String mode) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                TrainBenchmark.class.getName(), "--child", config, "--seed", Long.toString(seed)));
+                TrainBenchmark.class.getName(), "--child", mode, "--seed", Long.toString(seed)));
         if (quick) {
             cmd.add("--quick");
-        }
-        if (threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be ≥ 1, got " + threads);
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         Process p = pb.start();
-        String result = null;
+        List<Measurement> results = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.startsWith(RESULT)) {
-                    result = line.substring(RESULT.length());
+                    String[] f = line.substring(RESULT.length()).trim().split(" ");
+                    results.add(new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]),
+                            Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]),
+                            Integer.parseInt(f[7]), Integer.parseInt(f[8])));
                 }
             }
         }
         int code = p.waitFor();
-        if (code != 0 || result == null) {
-            throw new IllegalStateException("benchmark configuration '" + config + "' failed (exit code " + code
+        if (code != 0 || results.isEmpty()) {
+            throw new IllegalStateException("benchmark run '" + mode + "' failed (exit code " + code
                     + "); see its output above");
         }
-        String[] f = result.trim().split(" ");
-        return new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]), Integer.parseInt(f[7]),
-                Integer.parseInt(f[8]));
+        return results;
     }
 
     static ComputationGraph network(Sizes s, long seed) {
@@ -217,7 +286,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         return out;
     }
 
-    private Measurement run(String name, Sizes s, List<DataSet> data, double percent) {
+    private Measurement run(String name, Sizes s, List<DataSet> data, double percent, int epochs) {
         settleMemory();
         long base = OffHeap.bytes();
         ComputationGraph net = network(s, seed);
@@ -231,7 +300,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         long trainingNanos = 0;
         long selectionNanos = 0;
         long timedIterations = 0;
-        for (int e = 0; e < s.epochs(); e++) {
+        for (int e = 0; e < epochs; e++) {
             long sel0 = spectrum == null ? 0 : spectrum.selectionNanos();
             long t0 = System.nanoTime();
             net.fit(new ListIterator(data));
