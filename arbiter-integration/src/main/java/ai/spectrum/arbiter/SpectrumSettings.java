@@ -1,0 +1,66 @@
+package ai.spectrum.arbiter;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One point of Spectrum's setting space: what a sweep candidate asks of the Spectrum listener.
+ *
+ * @param topPercent    percentage of modules per type kept trainable, in (0, 100]
+ * @param minSnr        modules with a lower SNR are never selected; {@code -∞} for no threshold; not NaN
+ * @param reselectEvery re-selection interval, at least 1
+ * @param reselectUnit  what {@code reselectEvery} counts
+ * @param strategy      selection strategy name, one of {@link #STRATEGIES}
+ */
+public record SpectrumSettings(double topPercent, double minSnr, int reselectEvery, ReselectUnit reselectUnit,
+                               String strategy) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Strategy names accepted by {@link #strategy()}, matching the listener's {@code SelectionStrategy} factories. */
+    public static final List<String> STRATEGIES =
+            List.of("snr", "random", "gradient-norm", "activation-norm", "first-k", "last-k", "lisa");
+
+    /** What the re-selection interval counts. */
+    public enum ReselectUnit {
+        /** Training iterations (minibatches). */
+        ITERATIONS,
+        /** Epochs ({@code fit(iterator)} calls). */
+        EPOCHS
+    }
+
+    public SpectrumSettings {
+        if (!(topPercent > 0 && topPercent <= 100)) {
+            throw new IllegalArgumentException("topPercent must be in (0, 100], got " + topPercent);
+        }
+        if (Double.isNaN(minSnr)) {
+            throw new IllegalArgumentException("minSnr must not be NaN (use -Infinity for no threshold)");
+        }
+        if (reselectEvery < 1) {
+            throw new IllegalArgumentException("reselectEvery must be >= 1, got " + reselectEvery);
+        }
+        Objects.requireNonNull(reselectUnit, "reselectUnit");
+        Objects.requireNonNull(strategy, "strategy");
+        if (!STRATEGIES.contains(strategy)) {
+            throw new IllegalArgumentException("unknown strategy '" + strategy + "', expected one of " + STRATEGIES);
+        }
+    }
+
+    /** Spectrum's defaults: top 25 %, no SNR threshold, re-select every epoch, SNR strategy. */
+    public static SpectrumSettings defaults() {
+        return new SpectrumSettings(25, Double.NEGATIVE_INFINITY, 1, ReselectUnit.EPOCHS, "snr");
+    }
+
+    /** The settings as ordered name/value strings (for reports and provenance). */
+    public Map<String, String> asMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("topPercent", Double.toString(topPercent));
+        m.put("minSnr", Double.toString(minSnr));
+        m.put("reselectEvery", Integer.toString(reselectEvery));
+        m.put("reselectUnit", reselectUnit.name());
+        m.put("strategy", strategy);
+        return m;
+    }
+}
