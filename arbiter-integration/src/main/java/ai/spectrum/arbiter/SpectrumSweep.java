@@ -4,7 +4,6 @@ import ai.spectrum.Provenance;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
-import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
 import org.deeplearning4j.arbiter.optimize.api.termination.MaxTimeCondition;
 import org.deeplearning4j.arbiter.optimize.api.termination.TerminationCondition;
 import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
@@ -133,7 +132,7 @@ public final class SpectrumSweep {
             limit = Math.min(limit, grid.getTotalNumCandidates());
         }
         if (limit != Integer.MAX_VALUE) {
-            termination.add(new MaxCandidatesCondition(limit));
+            termination.add(new RecordedCandidates(results, limit));
         }
         if (maxDuration != null) {
             termination.add(new MaxTimeCondition(maxDuration.toMillis(), TimeUnit.MILLISECONDS));
@@ -196,6 +195,28 @@ public final class SpectrumSweep {
                 results.put(info.getIndex(), CandidateResult.failed(info.getIndex(), null, reason, 0, Double.NaN,
                         Duration.ZERO, 0, 0));
             }
+        }
+    }
+
+    /**
+     * Stops once {@code limit} candidates have a result. Replaces Arbiter's {@code MaxCandidatesCondition}, which
+     * counts only the runner's completed and failed tasks: in 1.0.0-beta7 {@code BaseOptimizationRunner} does not
+     * count candidates that failed during generation, so a grid containing one never terminates.
+     */
+    private record RecordedCandidates(Map<Integer, CandidateResult> results, int limit)
+            implements TerminationCondition {
+        @Override
+        public void initialize(IOptimizationRunner runner) {
+        }
+
+        @Override
+        public boolean terminate(IOptimizationRunner runner) {
+            return results.size() >= limit;
+        }
+
+        @Override
+        public String toString() {
+            return "RecordedCandidates(" + limit + ")";
         }
     }
 
