@@ -10,4 +10,9 @@ public interface ListenerFactory {
      * @param seed     the sweep seed (for strategies that draw random numbers)
      */
     TrainingListener create(SpectrumSettings settings, long seed);
+
+    /** The Spectrum listener itself: {@link SpectrumSettings#toListener(long)}. The sweep's default. */
+    static ListenerFactory spectrum() {
+        return SpectrumSettings::toListener;
+    }
 }

@@ -1,5 +1,8 @@
 package ai.spectrum.arbiter;
 
+import ai.spectrum.training.SelectionStrategy;
+import ai.spectrum.training.SpectrumListener;
+
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,9 +17,10 @@ import java.util.Objects;
  * @param reselectEvery re-selection interval, at least 1
  * @param reselectUnit  what {@code reselectEvery} counts
  * @param strategy      selection strategy name, one of {@link #STRATEGIES}
+ * @param alwaysTrain   regular expressions over module names that always train (e.g. the output layer); unmodifiable
  */
 public record SpectrumSettings(double topPercent, double minSnr, int reselectEvery, ReselectUnit reselectUnit,
-                               String strategy) implements Serializable {
+                               String strategy, List<String> alwaysTrain) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Strategy names accepted by {@link #strategy()}, matching the listener's {@code SelectionStrategy} factories. */
@@ -46,11 +50,59 @@ public record SpectrumSettings(double topPercent, double minSnr, int reselectEve
         if (!STRATEGIES.contains(strategy)) {
             throw new IllegalArgumentException("unknown strategy '" + strategy + "', expected one of " + STRATEGIES);
         }
+        alwaysTrain = List.copyOf(alwaysTrain);
+    }
+
+    /** Settings without always-train patterns. */
+    public SpectrumSettings(double topPercent, double minSnr, int reselectEvery, ReselectUnit reselectUnit,
+                            String strategy) {
+        this(topPercent, minSnr, reselectEvery, reselectUnit, strategy, List.of());
     }
 
     /** Spectrum's defaults: top 25 %, no SNR threshold, re-select every epoch, SNR strategy. */
     public static SpectrumSettings defaults() {
         return new SpectrumSettings(25, Double.NEGATIVE_INFINITY, 1, ReselectUnit.EPOCHS, "snr");
+    }
+
+    /** The listener these settings describe, with the listener's default seed for random strategies. */
+    public SpectrumListener toListener() {
+        return toListener(42);
+    }
+
+    /**
+     * The listener these settings describe.
+     *
+     * @param seed seed for the random and LISA strategies
+     */
+    public SpectrumListener toListener(long seed) {
+        SpectrumListener.Builder b = SpectrumListener.builder()
+                .optTopPercent(topPercent)
+                .optMinSnr(minSnr)
+                .optSeed(seed)
+                .optAlwaysTrain(alwaysTrain.toArray(String[]::new));
+        if (reselectUnit == ReselectUnit.ITERATIONS) {
+            b.optReselectEveryIterations(reselectEvery);
+        } else {
+            b.optReselectEveryEpochs(reselectEvery);
+        }
+        if (!strategy.equals("snr")) {
+            b.optStrategy(selectionStrategy());
+        }
+        return b.build();
+    }
+
+    /** The named {@link SelectionStrategy}. */
+    public SelectionStrategy selectionStrategy() {
+        return switch (strategy) {
+            case "snr" -> SelectionStrategy.snr();
+            case "random" -> SelectionStrategy.random();
+            case "gradient-norm" -> SelectionStrategy.gradientNorm();
+            case "activation-norm" -> SelectionStrategy.activationNorm();
+            case "first-k" -> SelectionStrategy.firstK();
+            case "last-k" -> SelectionStrategy.lastK();
+            case "lisa" -> SelectionStrategy.lisa();
+            default -> throw new IllegalStateException("unknown strategy " + strategy);
+        };
     }
 
     /** The settings as ordered name/value strings (for reports and provenance). */
@@ -61,6 +113,7 @@ public record SpectrumSettings(double topPercent, double minSnr, int reselectEve
         m.put("reselectEvery", Integer.toString(reselectEvery));
         m.put("reselectUnit", reselectUnit.name());
         m.put("strategy", strategy);
+        m.put("alwaysTrain", String.join(" ", alwaysTrain));
         return m;
     }
 }

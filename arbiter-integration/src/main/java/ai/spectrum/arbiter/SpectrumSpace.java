@@ -26,8 +26,10 @@ public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
     private final ParameterSpace<Integer> reselectEvery;
     private final ParameterSpace<ReselectUnit> reselectUnit;
     private final ParameterSpace<String> strategy;
+    private final List<String> alwaysTrain;
 
     private SpectrumSpace(Builder b) {
+        this.alwaysTrain = List.copyOf(b.alwaysTrain);
         this.topPercent = b.topPercent;
         this.minSnr = b.minSnr;
         this.reselectEvery = b.reselectEvery;
@@ -44,7 +46,7 @@ public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
     public SpectrumSettings getValue(double[] parameterValues) {
         return new SpectrumSettings(topPercent.getValue(parameterValues), minSnr.getValue(parameterValues),
                 reselectEvery.getValue(parameterValues), reselectUnit.getValue(parameterValues),
-                strategy.getValue(parameterValues));
+                strategy.getValue(parameterValues), alwaysTrain);
     }
 
     @Override
@@ -81,7 +83,7 @@ public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
 
     @Override
     public String toString() {
-        return "SpectrumSpace" + getNestedSpaces();
+        return "SpectrumSpace" + getNestedSpaces() + (alwaysTrain.isEmpty() ? "" : " alwaysTrain=" + alwaysTrain);
     }
 
     /** Builder; every setting is optional and defaults to {@link SpectrumSettings#defaults()}. */
@@ -92,6 +94,7 @@ public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
         private ParameterSpace<Integer> reselectEvery = new FixedValue<>(d.reselectEvery());
         private ParameterSpace<ReselectUnit> reselectUnit = new FixedValue<>(d.reselectUnit());
         private ParameterSpace<String> strategy = new FixedValue<>(d.strategy());
+        private List<String> alwaysTrain = List.of();
 
         private Builder() {
         }
@@ -128,6 +131,16 @@ public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
         public Builder optStrategy(ParameterSpace<String> space) {
             Spaces.checkUsable("strategy", space);
             this.strategy = space;
+            return this;
+        }
+
+        /**
+         * Module-name patterns that always train, the same for every candidate (not searched). Default none. The
+         * output layer is the usual choice: with few modules per type, a top percent can otherwise round its type
+         * down to zero trainable modules.
+         */
+        public Builder optAlwaysTrain(String... patterns) {
+            this.alwaysTrain = List.of(patterns);
             return this;
         }
 

@@ -40,7 +40,6 @@ import java.util.function.Supplier;
  *         .setModelFactory((candidate, seed) -> buildNet(candidate.doubleHyperparameter("learningRate"), seed))
  *         .setTrainingData(() -> trainIterator())
  *         .setValidationData(() -> validationIterator())
- *         .setListenerFactory(SpectrumListenerFactory.INSTANCE)
  *         .optSpace(SweepSpace.builder()
  *                 .optSpectrum(SpectrumSpace.builder().optTopPercent(Spaces.doubles(25, 50)).build())
  *                 .optHyperparameter("learningRate", Spaces.doubles(1e-3, 1e-2))
@@ -234,12 +233,12 @@ public final class SpectrumSweep {
     }
 
     /**
-     * Builder. Required: model factory, listener factory, training and validation data. A random search also needs
+     * Builder. Required: model factory, training and validation data. A random search also needs
      * {@link #optMaxCandidates} or {@link #optMaxDuration}.
      */
     public static final class Builder {
         private ModelFactory modelFactory;
-        private ListenerFactory listenerFactory;
+        private ListenerFactory listenerFactory = ListenerFactory.spectrum();
         private Supplier<DataSetIterator> trainingData;
         private Supplier<DataSetIterator> validationData;
         private SweepSpace space = SweepSpace.builder().build();
@@ -261,7 +260,10 @@ public final class SpectrumSweep {
             return this;
         }
 
-        /** Builds each candidate's Spectrum listener from its settings (required). */
+        /**
+         * Builds each candidate's listener from its settings. Default {@link ListenerFactory#spectrum()}, the
+         * Spectrum listener.
+         */
         public Builder setListenerFactory(ListenerFactory factory) {
             this.listenerFactory = factory;
             return this;
@@ -364,7 +366,7 @@ public final class SpectrumSweep {
                 missing.add("setModelFactory");
             }
             if (listenerFactory == null) {
-                missing.add("setListenerFactory");
+                missing.add("setListenerFactory (null given)");
             }
             if (trainingData == null) {
                 missing.add("setTrainingData");

@@ -1,6 +1,7 @@
 package ai.spectrum.arbiter;
 
 import ai.spectrum.Provenance;
+import ai.spectrum.training.SpectrumListener;
 
 import java.time.Duration;
 import java.util.Comparator;
@@ -46,6 +47,17 @@ public record SweepResult(List<CandidateResult> candidates, String scoreName, bo
         return best().flatMap(CandidateResult::candidate).orElseThrow(() -> new IllegalStateException(
                 "no candidate completed; failures: " + failed().stream().map(r -> r.index() + ": "
                         + r.failure().orElse("")).toList()));
+    }
+
+    /**
+     * The best candidate's Spectrum settings as a ready listener, seeded with the sweep's seed.
+     *
+     * @throws IllegalStateException when no candidate completed
+     */
+    public SpectrumListener bestListener() {
+        String seed = provenance.configuration().get("seed");
+        SpectrumSettings settings = bestCandidate().spectrum();
+        return seed == null ? settings.toListener() : settings.toListener(Long.parseLong(seed));
     }
 
     /** Completed candidates in index order. */

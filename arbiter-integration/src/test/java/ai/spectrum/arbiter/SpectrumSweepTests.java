@@ -259,7 +259,7 @@ class SpectrumSweepTests {
         void missingPartsAreNamed() {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> SpectrumSweep.builder().build());
-            assertEquals("SpectrumSweep is missing setModelFactory, setListenerFactory, setTrainingData, "
+            assertEquals("SpectrumSweep is missing setModelFactory, setTrainingData, "
                     + "setValidationData", e.getMessage());
         }
 

@@ -72,7 +72,7 @@ public final class SweepHtml {
                 sb.append("<tr><th>").append(esc(e.getKey())).append("</th><td class=\"text\">")
                         .append(esc(e.getValue())).append("</td></tr>\n");
             }
-            sb.append("</table>\n<p>As a listener: <code>result.bestCandidate().spectrum().toListener()</code></p>\n");
+            sb.append("</table>\n<p>As a listener: <code>result.bestListener()</code></p>\n");
         } else {
             sb.append("<p>No candidate completed.</p>\n");
         }

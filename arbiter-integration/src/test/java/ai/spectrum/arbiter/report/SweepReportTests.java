@@ -57,7 +57,7 @@ class SweepReportTests {
         void hasAHeaderAndOneRowPerCandidateInIndexOrder() throws IOException {
             List<List<String>> rows = read(SweepCsv.toCsv(sample()));
             assertEquals(List.of("index", "status", "validation_loss", "topPercent", "minSnr", "reselectEvery",
-                    "reselectUnit", "strategy", "learningRate", "iterations", "training_loss", "wall_clock_ms",
+                    "reselectUnit", "strategy", "alwaysTrain", "learningRate", "iterations", "training_loss", "wall_clock_ms",
                     "peak_heap_bytes", "peak_native_bytes", "failure"), rows.get(0));
             assertEquals(4, rows.size());
             assertEquals(List.of("0", "1", "2"), rows.subList(1, 4).stream().map(r -> r.get(0)).toList());
@@ -67,12 +67,12 @@ class SweepReportTests {
         void readsBackScoresExactlyAndFailuresWithTheirReason() throws IOException {
             List<List<String>> rows = read(SweepCsv.toCsv(sample()));
             assertEquals(0.7123456789012345, Double.parseDouble(rows.get(1).get(2)));
-            assertEquals(List.of("1", "COMPLETED", "0.25", "50.0", "-Infinity", "1", "EPOCHS", "snr", "0.01", "10",
+            assertEquals(List.of("1", "COMPLETED", "0.25", "50.0", "-Infinity", "1", "EPOCHS", "snr", "", "0.01", "10",
                     "0.3", "260", "5000", "6000", ""), rows.get(2));
             List<String> failed = rows.get(3);
             assertEquals("FAILED", failed.get(1));
             assertEquals("", failed.get(2));
-            assertEquals("IllegalStateException: bad \"x\", <y>", failed.get(14));
+            assertEquals("IllegalStateException: bad \"x\", <y>", failed.get(15));
         }
     }
 
