@@ -12,7 +12,7 @@ final class CandidateMonitor extends BaseTrainingListener {
     private volatile String failure;
     private double lastLoss = Double.NaN;
     private long peakHeap;
-    private long peakNative;
+    private long peakRss;
 
     CandidateMonitor() {
         sample();
@@ -31,7 +31,7 @@ final class CandidateMonitor extends BaseTrainingListener {
     private void sample() {
         Runtime rt = Runtime.getRuntime();
         peakHeap = Math.max(peakHeap, rt.totalMemory() - rt.freeMemory());
-        peakNative = Math.max(peakNative, Pointer.totalBytes());
+        peakRss = Math.max(peakRss, Pointer.physicalBytes());
     }
 
     boolean failed() {
@@ -50,7 +50,7 @@ final class CandidateMonitor extends BaseTrainingListener {
         return peakHeap;
     }
 
-    long peakNative() {
-        return peakNative;
+    long peakRss() {
+        return peakRss;
     }
 }

@@ -1,6 +1,5 @@
 package ai.spectrum.arbiter;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -14,14 +13,11 @@ import java.util.Optional;
  * @param failure         why the candidate failed; empty when completed
  * @param iterations      training iterations performed
  * @param trainingLoss    the last training minibatch loss (NaN if none)
- * @param wallClock       time from model creation to the end of scoring
- * @param peakHeapBytes   largest JVM heap in use seen at an iteration end during this candidate
- * @param peakNativeBytes largest off-heap memory allocated through JavaCPP (ND4J arrays) seen at an iteration end;
- *                        process-wide, so only per-candidate when candidates run one at a time
+ * @param resources       time and memory used
  */
 public record CandidateResult(int index, Optional<SweepCandidate> candidate, Status status, double score,
-                              Optional<String> failure, long iterations, double trainingLoss, Duration wallClock,
-                              long peakHeapBytes, long peakNativeBytes) {
+                              Optional<String> failure, long iterations, double trainingLoss,
+                              ResourceUse resources) {
     /** Outcome of a candidate. */
     public enum Status {
         /** Trained and scored with a finite score. */
@@ -34,7 +30,7 @@ public record CandidateResult(int index, Optional<SweepCandidate> candidate, Sta
         Objects.requireNonNull(candidate, "candidate");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(failure, "failure");
-        Objects.requireNonNull(wallClock, "wallClock");
+        Objects.requireNonNull(resources, "resources");
         if (status == Status.COMPLETED && (failure.isPresent() || !Double.isFinite(score) || candidate.isEmpty())) {
             throw new IllegalArgumentException("a completed candidate needs a configuration, a finite score and no "
                     + "failure; got score " + score + ", failure " + failure);
@@ -46,16 +42,16 @@ public record CandidateResult(int index, Optional<SweepCandidate> candidate, Sta
 
     /** A candidate that trained and scored. */
     public static CandidateResult completed(int index, SweepCandidate candidate, double score, long iterations,
-                                            double trainingLoss, Duration wallClock, long peakHeap, long peakNative) {
+                                            double trainingLoss, ResourceUse resources) {
         return new CandidateResult(index, Optional.of(candidate), Status.COMPLETED, score, Optional.empty(),
-                iterations, trainingLoss, wallClock, peakHeap, peakNative);
+                iterations, trainingLoss, resources);
     }
 
     /** A candidate that failed; {@code candidate} may be null when it could not even be generated. */
     public static CandidateResult failed(int index, SweepCandidate candidate, String reason, long iterations,
-                                         double trainingLoss, Duration wallClock, long peakHeap, long peakNative) {
+                                         double trainingLoss, ResourceUse resources) {
         return new CandidateResult(index, Optional.ofNullable(candidate), Status.FAILED, Double.NaN,
-                Optional.of(reason), iterations, trainingLoss, wallClock, peakHeap, peakNative);
+                Optional.of(reason), iterations, trainingLoss, resources);
     }
 
     /** True when {@link Status#COMPLETED}. */

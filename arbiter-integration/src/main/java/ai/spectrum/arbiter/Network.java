@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.evaluation.IEvaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
@@ -30,6 +31,14 @@ abstract sealed class Network {
     abstract <T extends IEvaluation> T evaluate(DataSetIterator data, T evaluation);
 
     abstract int iterationCount();
+
+    abstract INDArray updaterState();
+
+    /** Bytes of optimizer state; 0 when there is none (no updater yet, or a state-less updater). */
+    long updaterStateBytes() {
+        INDArray state = updaterState();
+        return state == null ? 0 : state.length() * state.dataType().width();
+    }
 
     void addListeners(TrainingListener... listeners) {
         model().addListeners(listeners);
@@ -66,6 +75,11 @@ abstract sealed class Network {
         int iterationCount() {
             return net.getIterationCount();
         }
+
+        @Override
+        INDArray updaterState() {
+            return net.updaterState();
+        }
     }
 
     private static final class Graph extends Network {
@@ -98,6 +112,11 @@ abstract sealed class Network {
         @Override
         int iterationCount() {
             return net.getIterationCount();
+        }
+
+        @Override
+        INDArray updaterState() {
+            return net.updaterState();
         }
     }
 }

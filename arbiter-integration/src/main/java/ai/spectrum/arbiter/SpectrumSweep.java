@@ -192,7 +192,7 @@ public final class SpectrumSweep {
                 String reason = "could not generate candidate: " + trace.lines().findFirst().orElse(trace);
                 LOG.info("Candidate {} failed: {}", info.getIndex(), reason);
                 results.put(info.getIndex(), CandidateResult.failed(info.getIndex(), null, reason, 0, Double.NaN,
-                        Duration.ZERO, 0, 0));
+                        ResourceUse.NONE));
             }
         }
     }

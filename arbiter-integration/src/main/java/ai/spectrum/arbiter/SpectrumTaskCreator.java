@@ -88,6 +88,7 @@ public final class SpectrumTaskCreator implements TaskCreator {
         CandidateMonitor monitor = new CandidateMonitor();
         BudgetedIterator train = null;
         Model model = null;
+        Network net = null;
         CandidateResult result;
         String stackTrace = null;
         try {
@@ -100,7 +101,7 @@ public final class SpectrumTaskCreator implements TaskCreator {
             LOG.info("Candidate {}: {}", index, config.asMap());
             Nd4j.getRandom().setSeed(seed);
             model = modelFactory.create(config, seed);
-            Network net = Network.of(model);
+            net = Network.of(model);
             TrainingListener spectrum = listenerFactory.create(config.spectrum(), seed);
             net.addListeners(spectrum, monitor);
             train = new BudgetedIterator(trainingData.get(), budget, monitor::failed, start);
@@ -116,20 +117,21 @@ public final class SpectrumTaskCreator implements TaskCreator {
                 throw new IllegalStateException("the training data delivered no minibatch");
             }
             if (monitor.failed()) {
-                result = failed(index, config, monitor.failure(), train, monitor, start);
+                result = failed(index, config, monitor.failure(), train, monitor, resources(start, monitor, net));
             } else {
+                long stateBytes = net.updaterStateBytes();
                 double s = score.score(model, validationData.get());
+                ResourceUse used = new ResourceUse(elapsed(start), monitor.peakHeap(), monitor.peakRss(), stateBytes);
                 if (Double.isFinite(s)) {
-                    result = CandidateResult.completed(index, config, s, train.delivered(), monitor.lastLoss(),
-                            elapsed(start), monitor.peakHeap(), monitor.peakNative());
+                    result = CandidateResult.completed(index, config, s, train.delivered(), monitor.lastLoss(), used);
                 } else {
-                    result = failed(index, config, score.name() + " is " + s, train, monitor, start);
+                    result = failed(index, config, score.name() + " is " + s, train, monitor, used);
                 }
             }
         } catch (Exception | StackOverflowError | AssertionError e) {
             LOG.warn("Candidate {} failed", index, e);
             stackTrace = ExceptionUtils.getStackTrace(e);
-            result = failed(index, config, describe(e), train, monitor, start);
+            result = failed(index, config, describe(e), train, monitor, resources(start, monitor, net));
         } finally {
             if (model != null) {
                 try {
@@ -141,7 +143,7 @@ public final class SpectrumTaskCreator implements TaskCreator {
         }
         if (result.isCompleted()) {
             LOG.info("Candidate {}: {} = {} after {} iterations in {} ms", index, score.name(), result.score(),
-                    result.iterations(), result.wallClock().toMillis());
+                    result.iterations(), result.resources().wallClock().toMillis());
         } else {
             LOG.info("Candidate {} failed: {}", index, result.failure().orElseThrow());
         }
@@ -155,9 +157,22 @@ public final class SpectrumTaskCreator implements TaskCreator {
     }
 
     private static CandidateResult failed(int index, SweepCandidate config, String reason, BudgetedIterator train,
-                                          CandidateMonitor monitor, long start) {
+                                          CandidateMonitor monitor, ResourceUse used) {
         return CandidateResult.failed(index, config, reason, train == null ? 0 : train.delivered(),
-                monitor.lastLoss(), elapsed(start), monitor.peakHeap(), monitor.peakNative());
+                monitor.lastLoss(), used);
+    }
+
+    /** Resources of a failed candidate; the updater state is only read when it is safe to. */
+    private static ResourceUse resources(long start, CandidateMonitor monitor, Network net) {
+        long state = 0;
+        if (net != null) {
+            try {
+                state = net.updaterStateBytes();
+            } catch (RuntimeException e) {
+                LOG.debug("updater state unavailable", e);
+            }
+        }
+        return new ResourceUse(elapsed(start), monitor.peakHeap(), monitor.peakRss(), state);
     }
 
     private static Duration elapsed(long startNanos) {

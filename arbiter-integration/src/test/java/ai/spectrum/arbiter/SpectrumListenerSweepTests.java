@@ -98,6 +98,25 @@ class SpectrumListenerSweepTests {
     }
 
     @Test
+    void theUpdaterStateHoldsAdamsTwoFloatsPerParameterOfTheFinallySelectedModules() {
+        for (CandidateResult r : result.candidates()) {
+            List<SelectionEvent> history = LISTENERS.get(r.index()).history();
+            long trained = history.get(history.size() - 1).selected().stream()
+                    .mapToLong(SpectrumListenerSweepTests::parameters).sum();
+            assertEquals(2 * 4 * trained, r.resources().updaterStateBytes(), () -> "candidate " + r.index());
+        }
+    }
+
+    /** Weights and biases of a module of {@link #deep}. */
+    static long parameters(String module) {
+        return switch (module) {
+            case "block.0.dense" -> 4 * 16 + 16;
+            case "out" -> 16 * 3 + 3;
+            default -> 16 * 16 + 16;
+        };
+    }
+
+    @Test
     void theTopPercentChangesTheValidationScore() {
         for (double lr : new double[] {0.01, 0.05}) {
             List<Double> scores = result.candidates().stream()

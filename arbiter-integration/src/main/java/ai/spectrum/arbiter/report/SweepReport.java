@@ -63,9 +63,10 @@ public final class SweepReport {
             c.put("settings", r.candidate().map(x -> (Object) x.asMap()).orElse(null));
             c.put("iterations", r.iterations());
             c.put("trainingLoss", number(r.trainingLoss()));
-            c.put("wallClockMillis", r.wallClock().toMillis());
-            c.put("peakHeapBytes", r.peakHeapBytes());
-            c.put("peakNativeBytes", r.peakNativeBytes());
+            c.put("wallClockMillis", r.resources().wallClock().toMillis());
+            c.put("peakHeapBytes", r.resources().peakHeapBytes());
+            c.put("peakRssBytes", r.resources().peakRssBytes());
+            c.put("updaterStateBytes", r.resources().updaterStateBytes());
             c.put("failure", r.failure().orElse(null));
             candidates.add(c);
         }

@@ -24,7 +24,7 @@ record SweepTable(List<String> settings, List<String> header, List<List<String>>
         header.add(result.scoreName());
         header.addAll(settings);
         header.addAll(List.of("iterations", "training_loss", "wall_clock_ms", "peak_heap_bytes",
-                "peak_native_bytes", "failure"));
+                "peak_rss_bytes", "updater_state_bytes", "failure"));
         List<List<String>> rows = new ArrayList<>();
         for (CandidateResult r : result.candidates()) {
             List<String> row = new ArrayList<>();
@@ -37,9 +37,10 @@ record SweepTable(List<String> settings, List<String> header, List<List<String>>
             }
             row.add(Long.toString(r.iterations()));
             row.add(Double.isNaN(r.trainingLoss()) ? "" : Double.toString(r.trainingLoss()));
-            row.add(Long.toString(r.wallClock().toMillis()));
-            row.add(Long.toString(r.peakHeapBytes()));
-            row.add(Long.toString(r.peakNativeBytes()));
+            row.add(Long.toString(r.resources().wallClock().toMillis()));
+            row.add(Long.toString(r.resources().peakHeapBytes()));
+            row.add(Long.toString(r.resources().peakRssBytes()));
+            row.add(Long.toString(r.resources().updaterStateBytes()));
             row.add(r.failure().orElse(""));
             rows.add(List.copyOf(row));
         }

@@ -2,6 +2,7 @@ package ai.spectrum.arbiter.report;
 
 import ai.spectrum.Provenance;
 import ai.spectrum.arbiter.CandidateResult;
+import ai.spectrum.arbiter.ResourceUse;
 import ai.spectrum.arbiter.SpectrumSettings;
 import ai.spectrum.arbiter.SweepCandidate;
 import ai.spectrum.arbiter.SweepResult;
@@ -38,9 +39,10 @@ class SweepReportTests {
                 SpectrumSettings.ReselectUnit.EPOCHS, "snr"), Map.of("learningRate", 0.001));
         return new SweepResult(List.of(
                 CandidateResult.failed(2, c, "IllegalStateException: bad \"x\", <y>", 3, 1.5,
-                        Duration.ofMillis(12), 1000, 2000),
-                CandidateResult.completed(0, a, 0.7123456789012345, 10, 0.8, Duration.ofMillis(250), 3000, 4000),
-                CandidateResult.completed(1, b, 0.25, 10, 0.3, Duration.ofMillis(260), 5000, 6000)),
+                        new ResourceUse(Duration.ofMillis(12), 1000, 2000, 0)),
+                CandidateResult.completed(0, a, 0.7123456789012345, 10, 0.8,
+                        new ResourceUse(Duration.ofMillis(250), 3000, 4000, 800)),
+                CandidateResult.completed(1, b, 0.25, 10, 0.3, new ResourceUse(Duration.ofMillis(260), 5000, 6000, 1600))),
                 "validation_loss", true, Duration.ofMillis(600), Provenance.capture(Map.of("seed", "7")));
     }
 
@@ -58,7 +60,7 @@ class SweepReportTests {
             List<List<String>> rows = read(SweepCsv.toCsv(sample()));
             assertEquals(List.of("index", "status", "validation_loss", "topPercent", "minSnr", "reselectEvery",
                     "reselectUnit", "strategy", "alwaysTrain", "learningRate", "iterations", "training_loss", "wall_clock_ms",
-                    "peak_heap_bytes", "peak_native_bytes", "failure"), rows.get(0));
+                    "peak_heap_bytes", "peak_rss_bytes", "updater_state_bytes", "failure"), rows.get(0));
             assertEquals(4, rows.size());
             assertEquals(List.of("0", "1", "2"), rows.subList(1, 4).stream().map(r -> r.get(0)).toList());
         }
@@ -68,11 +70,11 @@ class SweepReportTests {
             List<List<String>> rows = read(SweepCsv.toCsv(sample()));
             assertEquals(0.7123456789012345, Double.parseDouble(rows.get(1).get(2)));
             assertEquals(List.of("1", "COMPLETED", "0.25", "50.0", "-Infinity", "1", "EPOCHS", "snr", "", "0.01", "10",
-                    "0.3", "260", "5000", "6000", ""), rows.get(2));
+                    "0.3", "260", "5000", "6000", "1600", ""), rows.get(2));
             List<String> failed = rows.get(3);
             assertEquals("FAILED", failed.get(1));
             assertEquals("", failed.get(2));
-            assertEquals("IllegalStateException: bad \"x\", <y>", failed.get(15));
+            assertEquals("IllegalStateException: bad \"x\", <y>", failed.get(16));
         }
     }
 
@@ -108,7 +110,8 @@ class SweepReportTests {
         void escapesTheFailureReasonAndListsWallClockAndMemory() {
             assertTrue(html.contains("IllegalStateException: bad &quot;x&quot;, &lt;y&gt;"));
             assertTrue(html.contains("<th>wall_clock_ms</th>"));
-            assertTrue(html.contains("<th>peak_native_bytes</th>"));
+            assertTrue(html.contains("<th>peak_rss_bytes</th>"));
+            assertTrue(html.contains("<th>updater_state_bytes</th>"));
             assertTrue(html.contains("<td>260</td>"));
         }
 
