@@ -174,7 +174,9 @@ public final class SweepHtml {
             text(sb, W - RIGHT, H - BOTTOM + 14, "end", fmt(log ? Math.pow(10, xMax) : xMax));
         } else {
             for (int i = 0; i < categories.size(); i++) {
-                text(sb, x(i, xMin, xMax, plotW), H - BOTTOM + 14, "middle", categories.get(i));
+                String c = categories.get(i);
+                String label = isFinite(c) ? fmt(Double.parseDouble(c)) : c;
+                text(sb, x(i, xMin, xMax, plotW), H - BOTTOM + 14, "middle", label);
             }
         }
         text(sb, LEFT + plotW / 2, H - 8, "middle", setting + (log ? " (log scale)" : ""));
