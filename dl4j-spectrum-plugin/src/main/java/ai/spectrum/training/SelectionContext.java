@@ -17,12 +17,22 @@ import java.util.Objects;
  *                        their last value); empty unless {@link SelectionStrategy#needsGradients()}
  * @param activationNorms per module, the root-mean-square of its layer's last observed training activation; empty
  *                        unless {@link SelectionStrategy#needsActivations()}
+ * @param frozenScores    per module that stayed frozen since the previous selection (so its weights are bit-identical
+ *                        to what was scored then), the score it got from this strategy then; a weight-based strategy
+ *                        may reuse these instead of recomputing. Empty at the first selection
  */
 public record SelectionContext(NetworkWeights weights, int iteration, int epoch, long seed,
-                               Map<String, Double> gradientNorms, Map<String, Double> activationNorms) {
+                               Map<String, Double> gradientNorms, Map<String, Double> activationNorms,
+                               Map<String, Double> frozenScores) {
     public SelectionContext {
         Objects.requireNonNull(weights, "weights");
         gradientNorms = Map.copyOf(gradientNorms);
         activationNorms = Map.copyOf(activationNorms);
+        frozenScores = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(frozenScores));
+    }
+
+    /** A context without observations or reusable scores. */
+    public static SelectionContext of(NetworkWeights weights, int iteration, int epoch, long seed) {
+        return new SelectionContext(weights, iteration, epoch, seed, Map.of(), Map.of(), Map.of());
     }
 }

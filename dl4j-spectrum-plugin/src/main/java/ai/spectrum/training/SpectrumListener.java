@@ -79,6 +79,7 @@ public final class SpectrumListener implements TrainingListener {
     private Set<String> selected = Set.of();
     private boolean hasSelection;
     private long selectionNanos;
+    private Map<String, Double> lastScores = Map.of();
 
     private SpectrumListener(Builder b) {
         this.topPercent = b.topPercent;
@@ -245,6 +246,7 @@ public final class SpectrumListener implements TrainingListener {
         activationNorms.clear();
         hasSelection = false;
         selected = Set.of();
+        lastScores = Map.of();
         if (Freezer.hasSpectrumFreeze(a)) {
             selected = trainableModulesOf(a);
             hasSelection = true;
@@ -272,8 +274,16 @@ public final class SpectrumListener implements TrainingListener {
         long t0 = System.nanoTime();
         int epoch = adapter.epochCount();
         NetworkWeights weights = adapter.weights();
+        Map<String, Double> frozenScores = new HashMap<>();
+        if (hasSelection) {
+            lastScores.forEach((m, v) -> {
+                if (!selected.contains(m)) {
+                    frozenScores.put(m, v); // frozen since then: bit-identical weights, same score
+                }
+            });
+        }
         SelectionStrategy.Choice choice = strategy.choose(new SelectionContext(weights, iteration, epoch, seed,
-                gradientNorms, activationNorms));
+                gradientNorms, activationNorms, frozenScores));
         List<ModuleScore> scores = new ArrayList<>();
         Map<String, Double> scoreMap = new LinkedHashMap<>();
         for (NetworkWeights.Entry e : weights.entries()) {
@@ -325,6 +335,7 @@ public final class SpectrumListener implements TrainingListener {
             LOG.debug("Spectrum re-selection at iteration {} kept the same {} modules", iteration, chosen.size());
         }
         selected = Collections.unmodifiableSet(chosen);
+        lastScores = scoreMap;
         hasSelection = true;
         return event;
     }

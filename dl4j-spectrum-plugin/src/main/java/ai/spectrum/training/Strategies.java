@@ -5,9 +5,14 @@ import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.ScanProgress;
 import ai.spectrum.analysis.SnrRule;
 import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.analysis.WeightInfo;
+import ai.spectrum.analysis.WeightSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,18 +44,47 @@ final class Strategies {
             return true;
         }
 
+        /** Scans the modules whose weights changed since the last selection; reuses the others' scores. */
         @Override
         public Choice choose(SelectionContext context) {
             SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optRule(rule).optThreads(threads).build();
-            List<ModuleScore> scores;
-            try {
-                scores = analyzer.scan(context.weights(), new ScanProgress() { }).scores();
-            } catch (IOException e) {
-                throw new UncheckedIOException("reading live weights failed", e);
+            NetworkWeights weights = context.weights();
+            List<WeightInfo> toScan = new ArrayList<>();
+            for (NetworkWeights.Entry e : weights.entries()) {
+                if (!context.frozenScores().containsKey(e.info().name())) {
+                    toScan.add(e.info());
+                }
+            }
+            Map<String, Double> fresh = new HashMap<>();
+            if (!toScan.isEmpty()) {
+                WeightSource subset = new WeightSource() {
+                    @Override
+                    public String modelId() {
+                        return weights.modelId();
+                    }
+
+                    @Override
+                    public List<WeightInfo> weights() {
+                        return toScan;
+                    }
+
+                    @Override
+                    public INDArray load(WeightInfo info) {
+                        return weights.load(info);
+                    }
+                };
+                try {
+                    for (ModuleScore s : analyzer.scan(subset, new ScanProgress() { }).scores()) {
+                        fresh.put(s.name(), s.snr());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("reading live weights failed", e);
+                }
             }
             Map<String, Double> out = new LinkedHashMap<>();
-            for (ModuleScore s : scores) {
-                out.put(s.name(), s.snr());
+            for (NetworkWeights.Entry e : weights.entries()) {
+                String n = e.info().name();
+                out.put(n, fresh.containsKey(n) ? fresh.get(n) : context.frozenScores().get(n));
             }
             return new Choice(out, Set.of());
         }

@@ -138,6 +138,24 @@ class SelectionTests {
         }
 
         @Test
+        @DisplayName("SNR re-selection reuses the scores of frozen modules and still equals a fresh scan")
+        void snrReuseMatchesFreshScan() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            SpectrumListener l = SpectrumListener.builder().optTopPercent(67).optReselectEveryIterations(3).build();
+            g.addListeners(l);
+            g.fit(TestNets.iterator(TestNets.batches(3, 8)));
+            assertEquals(2, l.history().size());
+            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().build();
+            for (NetworkWeights.Entry e : NetworkWeights.of(g).entries()) {
+                double fresh = analyzer.score(e.info().name(), e.info().type(), e.array()).snr();
+                assertEquals(fresh, l.history().get(1).scores().get(e.info().name()), e.info().name());
+            }
+            assertTrue(!l.history().get(0).scores().get("d0").equals(l.history().get(1).scores().get("d0"))
+                    || !l.history().get(0).scores().get("d1").equals(l.history().get(1).scores().get("d1")),
+                    "a trained module's SNR should have been recomputed");
+        }
+
+        @Test
         @DisplayName("first-k and last-k take modules from the input side and the output side of each type")
         void positional() {
             assertEquals(Set.of("d0", "d1"), selectWith(SelectionStrategy.firstK(), 67, 1).selected());

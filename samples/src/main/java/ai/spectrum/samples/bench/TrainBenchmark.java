@@ -1,0 +1,307 @@
+package ai.spectrum.samples.bench;
+
+import ai.spectrum.training.SpectrumListener;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bench-train}: full fine-tuning versus Spectrum-25 and Spectrum-50 on one residual ComputationGraph, in one
+ * run (same JVM, same data, same initial weights).
+ *
+ * <p>The network: a stem dense layer, {@code blocks} residual MLP blocks {@code x + down(relu(up(x)))} whose layers
+ * are named {@code layers.<i>.mlp.up_proj} / {@code layers.<i>.mlp.down_proj} (two module types), and a softmax head;
+ * Adam. Each configuration trains {@code epochs} epochs of {@code iterations} minibatches; the first epoch is warm-up
+ * and is not timed. Spectrum uses its defaults (SNR, re-selection every epoch).
+ *
+ * <p>Printed ratios (Spectrum-25 over full): {@code step_time_ratio_s25} (ms per timed iteration, selection time
+ * excluded), {@code state_bytes_ratio_s25} (bytes of the flattened gradient array plus the updater state array, as
+ * allocated), {@code peak_offheap_ratio_s25} (peak growth of JavaCPP-tracked off-heap bytes during the run, sampled
+ * every iteration), and {@code reselect_overhead} (Spectrum-25's time spent selecting ÷ its training time).
+ */
+@Command(name = "bench-train", mixinStandardHelpOptions = true,
+        description = "Benchmark full fine-tuning vs Spectrum-25 and Spectrum-50 training on a residual graph.")
+public final class TrainBenchmark implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "Small sizes: finishes in well under two minutes.")
+    boolean quick;
+
+    @Option(names = "--seed", description = "Seed for weights and data (default ${DEFAULT-VALUE}).")
+    long seed = 12345;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Sizes of one benchmark run. */
+    record Sizes(int in, int hidden, int blocks, int batch, int iterations, int epochs, int classes) {
+        int weightLayers() {
+            return 2 * blocks + 2;
+        }
+    }
+
+    /** What one configuration measured. */
+    record Measurement(String name, double msPerIteration, long stateBytes, long peakOffHeap, long selectionNanos,
+                       long trainingNanos, int trainable, int modules) {
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Sizes sizes = quick ? new Sizes(128, 256, 6, 64, 40, 3, 10) : new Sizes(256, 512, 8, 128, 100, 3, 10);
+        out.printf(Locale.ROOT, "# bench-train %s: %d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d,"
+                        + " %d epochs x %d iterations (first epoch is warm-up), Adam%n",
+                quick ? "--quick" : "full", sizes.weightLayers(), sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(),
+                sizes.batch(), sizes.epochs(), sizes.iterations());
+        List<DataSet> data = data(sizes);
+        // Spectrum runs first so that workspaces first sized by them cannot favour them
+        Measurement s25 = run("spectrum-25", sizes, data, 25);
+        Measurement s50 = run("spectrum-50", sizes, data, 50);
+        Measurement full = run("full", sizes, data, 0);
+        for (Measurement m : List.of(full, s25, s50)) {
+            out.printf(Locale.ROOT, "# %-12s %8.2f ms/iter  trainable %2d/%2d modules  grad+state %,12d B  "
+                            + "peak off-heap +%,12d B  selection %7.1f ms%n",
+                    m.name(), m.msPerIteration(), m.trainable(), m.modules(), m.stateBytes(), m.peakOffHeap(),
+                    m.selectionNanos() / 1e6);
+        }
+        out.printf(Locale.ROOT, "step_time_ratio_s25=%.3f%n", s25.msPerIteration() / full.msPerIteration());
+        out.printf(Locale.ROOT, "step_time_ratio_s50=%.3f%n", s50.msPerIteration() / full.msPerIteration());
+        out.printf(Locale.ROOT, "state_bytes_ratio_s25=%.3f%n", (double) s25.stateBytes() / full.stateBytes());
+        out.printf(Locale.ROOT, "state_bytes_ratio_s50=%.3f%n", (double) s50.stateBytes() / full.stateBytes());
+        out.printf(Locale.ROOT, "peak_offheap_ratio_s25=%.3f%n", (double) s25.peakOffHeap() / full.peakOffHeap());
+        out.printf(Locale.ROOT, "reselect_overhead=%.4f%n", (double) s25.selectionNanos() / s25.trainingNanos());
+        out.flush();
+        return 0;
+    }
+
+    static ComputationGraph network(Sizes s, long seed) {
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(seed)
+                .updater(new Adam(1e-3)).graphBuilder().addInputs("in")
+                .addLayer("stem", new DenseLayer.Builder().nIn(s.in()).nOut(s.hidden()).activation(Activation.RELU)
+                        .build(), "in");
+        String prev = "stem";
+        for (int i = 0; i < s.blocks(); i++) {
+            String p = "layers." + i + ".mlp.";
+            b.addLayer(p + "up_proj", new DenseLayer.Builder().nIn(s.hidden()).nOut(4 * s.hidden())
+                    .activation(Activation.RELU).build(), prev);
+            b.addLayer(p + "down_proj", new DenseLayer.Builder().nIn(4 * s.hidden()).nOut(s.hidden())
+                    .activation(Activation.IDENTITY).build(), p + "up_proj");
+            b.addVertex("layers." + i + ".residual", new ElementWiseVertex(ElementWiseVertex.Op.Add), prev,
+                    p + "down_proj");
+            prev = "layers." + i + ".residual";
+        }
+        b.addLayer("lm_head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(s.hidden())
+                .nOut(s.classes()).activation(Activation.SOFTMAX).build(), prev);
+        ComputationGraph g = new ComputationGraph(b.setOutputs("lm_head").setInputTypes(InputType.feedForward(s.in()))
+                .build());
+        g.init();
+        return g;
+    }
+
+    private List<DataSet> data(Sizes s) {
+        Nd4j.getRandom().setSeed(seed + 1);
+        INDArray teacher = Nd4j.randn(s.in(), s.classes());
+        List<DataSet> out = new ArrayList<>();
+        for (int i = 0; i < s.iterations(); i++) {
+            INDArray x = Nd4j.randn(s.batch(), s.in());
+            INDArray cls = Nd4j.argMax(x.mmul(teacher), 1);
+            INDArray y = Nd4j.zeros(s.batch(), s.classes());
+            for (int r = 0; r < s.batch(); r++) {
+                y.putScalar(r, cls.getInt(r), 1.0);
+            }
+            out.add(new DataSet(x, y));
+        }
+        return out;
+    }
+
+    private Measurement run(String name, Sizes s, List<DataSet> data, double percent) {
+        settleMemory();
+        long base = OffHeap.totalBytes();
+        ComputationGraph net = network(s, seed);
+        SpectrumListener spectrum = percent > 0 ? SpectrumListener.builder().optTopPercent(percent).build() : null;
+        PeakSampler sampler = new PeakSampler();
+        IterationTimer timer = new IterationTimer();
+        if (spectrum != null) {
+            net.addListeners(spectrum, sampler, timer);
+        } else {
+            net.addListeners(sampler, timer);
+        }
+        long trainingNanos = 0;
+        long timedIterations = 0;
+        long selectionBefore = 0;
+        for (int e = 0; e < s.epochs(); e++) {
+            long sel0 = spectrum == null ? 0 : spectrum.selectionNanos();
+            long t0 = System.nanoTime();
+            net.fit(new ListIterator(data));
+            long wall = System.nanoTime() - t0;
+            long sel = spectrum == null ? 0 : spectrum.selectionNanos() - sel0;
+            if (e > 0) {
+                trainingNanos += wall - sel;
+                timedIterations += data.size();
+                selectionBefore += sel;
+            }
+        }
+        long stateBytes = bytes(net.getFlattenedGradients()) + bytes(net.getUpdater().getStateViewArray());
+        int modules = ai.spectrum.analysis.NetworkWeights.of(net).entries().size();
+        int trainable = spectrum == null ? modules : spectrum.selected().size();
+        long selectionNanos = spectrum == null ? 0 : spectrum.selectionNanos();
+        return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, sampler.peak - base,
+                selectionNanos, trainingNanos + selectionBefore + (spectrum == null ? 0 : 0), trainable, modules);
+    }
+
+    private static long bytes(INDArray a) {
+        return a == null ? 0 : a.length() * a.dataType().width();
+    }
+
+    private static void settleMemory() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Samples JavaCPP-tracked off-heap bytes after every iteration. */
+    private static final class PeakSampler extends BaseTrainingListener {
+        long peak = OffHeap.totalBytes();
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            peak = Math.max(peak, OffHeap.totalBytes());
+        }
+
+        @Override
+        public void onBackwardPass(Model model) {
+            peak = Math.max(peak, OffHeap.totalBytes());
+        }
+    }
+
+    /** Placeholder for per-iteration timing hooks (wall time is measured around fit). */
+    private static final class IterationTimer extends BaseTrainingListener {
+    }
+
+    /** JavaCPP's count of bytes allocated through it (ND4J's off-heap arrays and workspaces). */
+    private static final class OffHeap {
+        private static final java.lang.reflect.Method TOTAL;
+
+        static {
+            java.lang.reflect.Method m = null;
+            try {
+                m = Class.forName("org.bytedeco.javacpp.Pointer").getMethod("totalBytes");
+            } catch (ReflectiveOperationException e) {
+                m = null;
+            }
+            TOTAL = m;
+        }
+
+        static long totalBytes() {
+            try {
+                return TOTAL == null ? 0 : (long) TOTAL.invoke(null);
+            } catch (ReflectiveOperationException e) {
+                return 0;
+            }
+        }
+    }
+
+    /** A synchronous iterator over fixed minibatches. */
+    private static final class ListIterator implements DataSetIterator {
+        private static final long serialVersionUID = 1L;
+        private final List<DataSet> batches;
+        private int next;
+
+        ListIterator(List<DataSet> batches) {
+            this.batches = batches;
+        }
+
+        @Override
+        public DataSet next(int num) {
+            return next();
+        }
+
+        @Override
+        public int inputColumns() {
+            return batches.get(0).getFeatures().columns();
+        }
+
+        @Override
+        public int totalOutcomes() {
+            return batches.get(0).getLabels().columns();
+        }
+
+        @Override
+        public boolean resetSupported() {
+            return true;
+        }
+
+        @Override
+        public boolean asyncSupported() {
+            return false;
+        }
+
+        @Override
+        public void reset() {
+            next = 0;
+        }
+
+        @Override
+        public int batch() {
+            return batches.get(0).numExamples();
+        }
+
+        @Override
+        public void setPreProcessor(DataSetPreProcessor preProcessor) {
+            throw new UnsupportedOperationException("no preprocessing in the benchmark");
+        }
+
+        @Override
+        public DataSetPreProcessor getPreProcessor() {
+            return null;
+        }
+
+        @Override
+        public List<String> getLabels() {
+            return null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < batches.size();
+        }
+
+        @Override
+        public DataSet next() {
+            return batches.get(next++);
+        }
+    }
+
+    /** Runs the benchmark on its own (until the {@code spectrum} command dispatches {@code bench-train}). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TrainBenchmark()).execute(args));
+    }
+}
