@@ -107,6 +107,14 @@ class SpectrumSweepTests {
         }
 
         @Test
+        void givesDifferentScoresWithADifferentSeed() {
+            SweepResult other = sweep(TinyProblem::mln, new RecordingListenerFactory()).optMaxCandidates(2)
+                    .optSeed(SEED + 1).build().run();
+            assertEquals(2, other.candidates().size());
+            assertNotEquals(scores(result).subList(0, 2), scores(other));
+        }
+
+        @Test
         void recordsProvenanceWithSeedAndVersions() {
             Map<String, String> config = result.provenance().configuration();
             assertEquals(Long.toString(SEED), config.get("seed"));
@@ -134,14 +142,6 @@ class SpectrumSweepTests {
         return r.candidates().stream().map(CandidateResult::score).toList();
     }
 
-    @Test
-    void aDifferentSeedGivesDifferentScores() {
-        SweepResult a = sweep(TinyProblem::mln, new RecordingListenerFactory()).optMaxCandidates(2).build().run();
-        SweepResult b = sweep(TinyProblem::mln, new RecordingListenerFactory()).optMaxCandidates(2).optSeed(SEED + 1)
-                .build().run();
-        assertEquals(2, a.candidates().size());
-        assertNotEquals(scores(a), scores(b));
-    }
 
     @Nested
     @DisplayName("Failed candidates")
@@ -255,6 +255,15 @@ class SpectrumSweepTests {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> sweep(TinyProblem::mln, new RecordingListenerFactory()).optRandomSearch().build());
             assertTrue(e.getMessage().contains("optMaxCandidates"), e.getMessage());
+        }
+
+        @Test
+        void aTimeLimitShorterThanArbitersFirstPollStartsNoCandidate() {
+            // Arbiter's runner polls for one second before it submits the first candidate, then checks termination
+            SweepResult r = sweep(TinyProblem::mln, new RecordingListenerFactory())
+                    .optMaxDuration(java.time.Duration.ofMillis(1)).build().run();
+            assertEquals(0, r.candidates().size());
+            assertTrue(r.best().isEmpty());
         }
 
         @Test
