@@ -123,7 +123,7 @@ public final class SweepSample implements Callable<Integer> {
         return result.completed().isEmpty() ? 1 : 0;
     }
 
-    private double[] minSnrs() throws IOException {
+    double[] minSnrs() throws IOException {
         if (!thresholds.equals("auto")) {
             return Arrays.stream(thresholds.split(",")).map(String::strip)
                     .mapToDouble(t -> t.equalsIgnoreCase("none") ? Double.NEGATIVE_INFINITY : Double.parseDouble(t))
