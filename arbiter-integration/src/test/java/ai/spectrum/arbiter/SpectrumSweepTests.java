@@ -107,6 +107,13 @@ class SpectrumSweepTests {
         }
 
         @Test
+        void givesTheSameScoresWhenTwoCandidatesTrainAtOnce() {
+            SweepResult concurrent = sweep(TinyProblem::mln, new RecordingListenerFactory()).optConcurrency(2)
+                    .build().run();
+            assertEquals(scores(result), scores(concurrent));
+        }
+
+        @Test
         void givesDifferentScoresWithADifferentSeed() {
             SweepResult other = sweep(TinyProblem::mln, new RecordingListenerFactory()).optMaxCandidates(2)
                     .optSeed(SEED + 1).build().run();
