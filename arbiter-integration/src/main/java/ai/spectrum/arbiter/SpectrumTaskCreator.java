@@ -79,7 +79,7 @@ public final class SpectrumTaskCreator implements TaskCreator {
         return () -> run(candidate);
     }
 
-    /** Trains and scores one candidate; never throws. */
+    /** Trains and scores one candidate; never throws, whatever the candidate does. */
     OptimizationResult run(Candidate<?> candidate) {
         long created = System.currentTimeMillis();
         long start = System.nanoTime();
@@ -128,7 +128,9 @@ public final class SpectrumTaskCreator implements TaskCreator {
                     result = failed(index, config, score.name() + " is " + s, train, monitor, used);
                 }
             }
-        } catch (Exception | StackOverflowError | AssertionError e) {
+        } catch (Exception | Error e) {
+            // errors too (e.g. OutOfMemoryError on a too-large candidate): a throwing task would leave Arbiter's
+            // runner without a result for it, and the network is released below
             LOG.warn("Candidate {} failed", index, e);
             stackTrace = ExceptionUtils.getStackTrace(e);
             result = failed(index, config, describe(e), train, monitor, resources(start, monitor, net));

@@ -221,6 +221,15 @@ class SpectrumSweepTests {
         }
 
         @Test
+        void anErrorIsRecordedLikeAnException() {
+            SweepResult r = sweep((c, seed) -> {
+                throw new OutOfMemoryError("simulated: candidate too large");
+            }, new RecordingListenerFactory()).optMaxCandidates(1).build().run();
+            assertEquals("OutOfMemoryError: simulated: candidate too large",
+                    r.failed().get(0).failure().orElseThrow());
+        }
+
+        @Test
         void whenEveryCandidateFailsThereIsNoBest() {
             SweepResult r = sweep((c, s) -> {
                 throw new IllegalStateException("nope");
