@@ -26,6 +26,7 @@ public record CandidateResult(int index, Optional<SweepCandidate> candidate, Sta
         FAILED
     }
 
+    /** @throws IllegalArgumentException when status, score and failure do not agree */
     public CandidateResult {
         Objects.requireNonNull(candidate, "candidate");
         Objects.requireNonNull(status, "status");

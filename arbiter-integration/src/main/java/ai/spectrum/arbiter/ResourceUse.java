@@ -18,6 +18,7 @@ public record ResourceUse(Duration wallClock, long peakHeapBytes, long peakRssBy
     /** Nothing measured (a candidate that never started). */
     public static final ResourceUse NONE = new ResourceUse(Duration.ZERO, 0, 0, 0);
 
+    /** @throws IllegalArgumentException on a negative figure */
     public ResourceUse {
         Objects.requireNonNull(wallClock, "wallClock");
         if (wallClock.isNegative() || peakHeapBytes < 0 || peakRssBytes < 0 || updaterStateBytes < 0) {

@@ -35,6 +35,7 @@ public record SpectrumSettings(double topPercent, double minSnr, int reselectEve
         EPOCHS
     }
 
+    /** @throws IllegalArgumentException naming the first setting out of range */
     public SpectrumSettings {
         if (!(topPercent > 0 && topPercent <= 100)) {
             throw new IllegalArgumentException("topPercent must be in (0, 100], got " + topPercent);

@@ -37,6 +37,7 @@ public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
         this.strategy = b.strategy;
     }
 
+    /** A builder with every setting fixed at {@link SpectrumSettings#defaults()}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -144,6 +145,7 @@ public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
             return this;
         }
 
+        /** The space; never fails, each setting was checked when given. */
         public SpectrumSpace build() {
             return new SpectrumSpace(this);
         }

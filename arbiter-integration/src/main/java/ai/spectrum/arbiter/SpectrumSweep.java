@@ -93,6 +93,7 @@ public final class SpectrumSweep {
         this.concurrency = b.concurrency;
     }
 
+    /** A builder; see {@link Builder} for what is required. */
     public static Builder builder() {
         return new Builder();
     }

@@ -16,6 +16,7 @@ import java.util.Objects;
 public record SweepCandidate(SpectrumSettings spectrum, Map<String, Object> hyperparameters) implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Copies the hyperparameters, keeping their order. */
     public SweepCandidate {
         Objects.requireNonNull(spectrum, "spectrum");
         hyperparameters = Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));

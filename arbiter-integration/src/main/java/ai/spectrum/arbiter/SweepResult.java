@@ -21,6 +21,7 @@ import java.util.Optional;
  */
 public record SweepResult(List<CandidateResult> candidates, String scoreName, boolean minimize, Duration wallClock,
                           Provenance provenance) {
+    /** Sorts the candidates by index. */
     public SweepResult {
         candidates = candidates.stream().sorted(Comparator.comparingInt(CandidateResult::index)).toList();
         Objects.requireNonNull(scoreName, "scoreName");

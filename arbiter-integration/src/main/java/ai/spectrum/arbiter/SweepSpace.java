@@ -29,6 +29,7 @@ public final class SweepSpace implements ParameterSpace<SweepCandidate> {
         this.user = Collections.unmodifiableMap(new LinkedHashMap<>(b.user));
     }
 
+    /** A builder with Spectrum's defaults and no user hyperparameters. */
     public static Builder builder() {
         return new Builder();
     }
@@ -123,6 +124,7 @@ public final class SweepSpace implements ParameterSpace<SweepCandidate> {
             return this;
         }
 
+        /** The space; never fails, each part was checked when given. */
         public SweepSpace build() {
             return new SweepSpace(this);
         }

@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param maxTime       time limit, or {@code null} for none; positive when present
  */
 public record TrainingBudget(long maxIterations, Duration maxTime) {
+    /** @throws IllegalArgumentException on a non-positive or unbounded budget */
     public TrainingBudget {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be >= 1, got " + maxIterations);

@@ -17,9 +17,11 @@ import java.util.Map;
 
 /** Writes all sweep reports into one directory: {@code sweep.csv}, {@code sweep.html} and {@code sweep.json}. */
 public final class SweepReport {
-    /** File names written by {@link #writeAll}. */
+    /** Name of the CSV file written by {@link #writeAll}. */
     public static final String CSV = "sweep.csv";
+    /** Name of the HTML file written by {@link #writeAll}. */
     public static final String HTML = "sweep.html";
+    /** Name of the JSON file written by {@link #writeAll}. */
     public static final String JSON = "sweep.json";
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
