@@ -15,6 +15,7 @@ import java.util.Properties;
  * The {@link ScoreFunction} Arbiter's runner is configured with. The runner only asks it for the direction; the
  * scoring itself happens in {@link SpectrumTaskCreator} with the wrapped {@link SweepScore}.
  */
+@SuppressWarnings("deprecation") // ScoreFunction still declares the DataProvider variant
 final class ArbiterScore implements ScoreFunction {
     private static final long serialVersionUID = 1L;
 

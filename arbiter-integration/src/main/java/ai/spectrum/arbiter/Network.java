@@ -10,6 +10,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /** Hides the MultiLayerNetwork / ComputationGraph difference from the rest of the package. */
+@SuppressWarnings({"rawtypes", "unchecked"}) // DL4J's doEvaluation takes a raw IEvaluation varargs array
 abstract sealed class Network {
     static Network of(Model model) {
         if (model instanceof MultiLayerNetwork mln) {

@@ -16,6 +16,7 @@ import java.util.Map;
  * its candidate vector while still giving such a space an index, so a one-valued {@link DiscreteParameterSpace}
  * would read the wrong coordinate.
  */
+@SuppressWarnings("rawtypes") // Arbiter's ParameterSpace API uses raw types
 public final class Spaces {
     private Spaces() {
     }
@@ -26,7 +27,14 @@ public final class Spaces {
         if (values == null || values.length == 0) {
             throw new IllegalArgumentException("a space needs at least one value");
         }
-        return values.length == 1 ? new FixedValue<>(values[0]) : new DiscreteParameterSpace<>(values);
+        if (values.length == 1) {
+            return new FixedValue<>(values[0]);
+        }
+        List<T> all = new ArrayList<>(values.length);
+        for (T v : values) {
+            all.add(v);
+        }
+        return new DiscreteParameterSpace<>(all);
     }
 
     /** {@link #values(Object[])} for doubles. */

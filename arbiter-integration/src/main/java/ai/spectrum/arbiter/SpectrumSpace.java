@@ -20,6 +20,7 @@ import java.util.Map;
  *         .build();
  * }</pre>
  */
+@SuppressWarnings("rawtypes") // Arbiter's ParameterSpace API uses raw types
 public final class SpectrumSpace implements ParameterSpace<SpectrumSettings> {
     private final ParameterSpace<Double> topPercent;
     private final ParameterSpace<Double> minSnr;

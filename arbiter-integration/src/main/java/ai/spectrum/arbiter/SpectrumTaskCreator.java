@@ -36,6 +36,7 @@ import java.util.function.Supplier;
  * {@link CandidateResult}. Arbiter's own data-source and score-function arguments are ignored: the data and score
  * given here are used instead (Arbiter's runner only asks its score function which direction is better).
  */
+@SuppressWarnings({"rawtypes", "deprecation"}) // Arbiter's TaskCreator API: raw Candidate, deprecated DataProvider
 public final class SpectrumTaskCreator implements TaskCreator {
     private static final Logger LOG = LoggerFactory.getLogger(SpectrumTaskCreator.class);
 

@@ -18,6 +18,7 @@ import java.util.Map;
  *         .build();
  * }</pre>
  */
+@SuppressWarnings("rawtypes") // Arbiter's ParameterSpace API uses raw types
 public final class SweepSpace implements ParameterSpace<SweepCandidate> {
     static final String SPECTRUM = "spectrum";
 
