@@ -13,6 +13,7 @@ import ai.spectrum.arbiter.SweepResult;
 import ai.spectrum.arbiter.SweepSpace;
 import ai.spectrum.arbiter.TrainingBudget;
 import ai.spectrum.arbiter.report.SweepReport;
+import org.deeplearning4j.arbiter.optimize.parameter.continuous.ContinuousParameterSpace;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -68,8 +69,16 @@ public final class SweepSample implements Callable<Integer> {
     @Option(names = "--iterations", description = "Training iterations per candidate (default: ${DEFAULT-VALUE}).")
     int iterations = 150;
 
+    @Option(names = "--seconds-per-candidate",
+            description = "Also stop each candidate's training after this many seconds (default: no time limit).")
+    Double secondsPerCandidate;
+
     @Option(names = "--max-minutes", description = "Start no new candidate after this many minutes (default: none).")
     Double maxMinutes;
+
+    @Option(names = "--random", paramLabel = "N",
+            description = "Random search of N candidates (top percent drawn from 10..100) instead of the grid.")
+    Integer random;
 
     @Option(names = "--seed", description = "Seed for data, networks and search (default: ${DEFAULT-VALUE}).")
     long seed = 42;
@@ -96,7 +105,8 @@ public final class SweepSample implements Callable<Integer> {
         double[] minSnrs = minSnrs();
         SweepSpace space = SweepSpace.builder()
                 .optSpectrum(SpectrumSpace.builder()
-                        .optTopPercent(Spaces.doubles(topPercents))
+                        .optTopPercent(random == null ? Spaces.doubles(topPercents)
+                                : new ContinuousParameterSpace(10, 100))
                         .optMinSnr(Spaces.doubles(minSnrs))
                         .optAlwaysTrain("^out$")
                         .build())
@@ -109,8 +119,12 @@ public final class SweepSample implements Callable<Integer> {
                 .setTrainingData(() -> iterator(train))
                 .setValidationData(() -> iterator(validation))
                 .optSpace(space)
-                .optBudget(TrainingBudget.iterations(iterations))
+                .optBudget(secondsPerCandidate == null ? TrainingBudget.iterations(iterations)
+                        : TrainingBudget.of(iterations, Duration.ofMillis((long) (secondsPerCandidate * 1000))))
                 .optSeed(seed);
+        if (random != null) {
+            b.optRandomSearch().optMaxCandidates(random);
+        }
         if (maxMinutes != null) {
             b.optMaxDuration(Duration.ofMillis((long) (maxMinutes * 60_000)));
         }
@@ -244,6 +258,6 @@ public final class SweepSample implements Callable<Integer> {
     }
 
     private static String fmt(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.1f", v);
     }
 }

@@ -33,6 +33,22 @@ class SweepSampleTests {
     }
 
     @Test
+    void aRandomSearchRunsTheRequestedNumberOfCandidates(@TempDir Path dir) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new SweepSample());
+        cli.setOut(new PrintWriter(out));
+        int exit = cli.execute("--out", dir.toString(), "--iterations", "2", "--train-examples", "128",
+                "--thresholds", "none", "--random", "2", "--seconds-per-candidate", "600");
+        assertEquals(0, exit, out::toString);
+        List<String> rows = out.toString().lines().filter(l -> l.matches("\\| \\d+ \\|.*")).toList();
+        assertEquals(2, rows.size(), out::toString);
+        for (String row : rows) {
+            double top = Double.parseDouble(row.split("\\|")[3].strip());
+            assertTrue(top >= 10 && top <= 100, row);
+        }
+    }
+
+    @Test
     void autoThresholdsAreNoneAndTwoSnrQuantilesOfTheInitialNetwork() throws IOException {
         SweepSample sample = new SweepSample();
         new CommandLine(sample).parseArgs();
