@@ -22,7 +22,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,10 +44,12 @@ import java.util.concurrent.Callable;
  * Adam. Each configuration trains {@code epochs} epochs of {@code iterations} minibatches; the first epoch is warm-up
  * and is not timed. Spectrum uses its defaults (SNR, re-selection every epoch).
  *
- * <p>Printed ratios (Spectrum-25 over full): {@code step_time_ratio_s25} (ms per timed iteration, selection time
- * excluded), {@code state_bytes_ratio_s25} (bytes of the flattened gradient array plus the updater state array, as
- * allocated), {@code peak_offheap_ratio_s25} (peak growth of JavaCPP-tracked off-heap bytes during the run, sampled
- * every iteration), and {@code reselect_overhead} (Spectrum-25's time spent selecting ÷ its training time).
+ * <p>Each configuration runs in its own JVM (same seed, data and initial weights). Printed ratios (Spectrum over
+ * full): {@code step_time_ratio_s25} (ms per timed iteration, selection time excluded), {@code state_bytes_ratio_s25}
+ * (bytes of the flattened gradient array plus the updater state array, as allocated), {@code peak_offheap_ratio_s25}
+ * (peak growth of off-heap memory — resident set minus committed heap — over the value before the network was built,
+ * sampled after every backward pass and iteration), and {@code reselect_overhead} (Spectrum-25's time spent selecting
+ * ÷ its training time, at the default interval of one epoch).
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Benchmark full fine-tuning vs Spectrum-25 and Spectrum-50 training on a residual graph.")
@@ -51,6 +60,13 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     @Option(names = "--seed", description = "Seed for weights and data (default ${DEFAULT-VALUE}).")
     long seed = 12345;
+
+    @Option(names = "--threads", description = "Native (OpenMP) threads per configuration's JVM, default "
+            + "${DEFAULT-VALUE}: on a shared machine more threads than idle cores make every op wait.")
+    int threads = 1;
+
+    @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
+    String child;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -67,33 +83,95 @@ public final class TrainBenchmark implements Callable<Integer> {
                        long trainingNanos, int trainable, int modules) {
     }
 
+    private Sizes sizes() {
+        return quick ? new Sizes(128, 128, 6, 32, 30, 3, 10) : new Sizes(256, 256, 8, 64, 100, 3, 10);
+    }
+
+    private static double percentOf(String config) {
+        return switch (config) {
+            case "full" -> 0;
+            case "spectrum-25" -> 25;
+            case "spectrum-50" -> 50;
+            default -> throw new CommandLine.ParameterException(new CommandLine(new TrainBenchmark()),
+                    "unknown configuration '" + config + "' (full, spectrum-25, spectrum-50)");
+        };
+    }
+
     @Override
-    public Integer call() {
+    public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        Sizes sizes = quick ? new Sizes(128, 256, 6, 64, 40, 3, 10) : new Sizes(256, 512, 8, 128, 100, 3, 10);
+        Sizes sizes = sizes();
+        if (child != null) {
+            Measurement m = run(child, sizes, data(sizes), percentOf(child));
+            out.println(RESULT + m.name() + " " + m.msPerIteration() + " " + m.stateBytes() + " " + m.peakOffHeap()
+                    + " " + m.selectionNanos() + " " + m.trainingNanos() + " " + m.trainable() + " " + m.modules());
+            out.flush();
+            return 0;
+        }
         out.printf(Locale.ROOT, "# bench-train %s: %d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d,"
-                        + " %d epochs x %d iterations (first epoch is warm-up), Adam%n",
+                        + " %d epochs x %d iterations (first epoch is warm-up), Adam; one JVM per configuration,"
+                        + " OMP_NUM_THREADS=%d%n",
                 quick ? "--quick" : "full", sizes.weightLayers(), sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(),
-                sizes.batch(), sizes.epochs(), sizes.iterations());
-        List<DataSet> data = data(sizes);
-        // Spectrum runs first so that workspaces first sized by them cannot favour them
-        Measurement s25 = run("spectrum-25", sizes, data, 25);
-        Measurement s50 = run("spectrum-50", sizes, data, 50);
-        Measurement full = run("full", sizes, data, 0);
-        for (Measurement m : List.of(full, s25, s50)) {
+                sizes.batch(), sizes.epochs(), sizes.iterations(), threads);
+        out.flush();
+        Map<String, Measurement> results = new LinkedHashMap<>();
+        for (String config : List.of("full", "spectrum-25", "spectrum-50")) {
+            results.put(config, runChild(config));
+        }
+        Measurement full = results.get("full");
+        Measurement s25 = results.get("spectrum-25");
+        Measurement s50 = results.get("spectrum-50");
+        for (Measurement m : results.values()) {
             out.printf(Locale.ROOT, "# %-12s %8.2f ms/iter  trainable %2d/%2d modules  grad+state %,12d B  "
-                            + "peak off-heap +%,12d B  selection %7.1f ms%n",
+                            + "peak off-heap +%,13d B  selection %8.1f ms of %9.1f ms%n",
                     m.name(), m.msPerIteration(), m.trainable(), m.modules(), m.stateBytes(), m.peakOffHeap(),
-                    m.selectionNanos() / 1e6);
+                    m.selectionNanos() / 1e6, m.trainingNanos() / 1e6);
         }
         out.printf(Locale.ROOT, "step_time_ratio_s25=%.3f%n", s25.msPerIteration() / full.msPerIteration());
         out.printf(Locale.ROOT, "step_time_ratio_s50=%.3f%n", s50.msPerIteration() / full.msPerIteration());
         out.printf(Locale.ROOT, "state_bytes_ratio_s25=%.3f%n", (double) s25.stateBytes() / full.stateBytes());
         out.printf(Locale.ROOT, "state_bytes_ratio_s50=%.3f%n", (double) s50.stateBytes() / full.stateBytes());
         out.printf(Locale.ROOT, "peak_offheap_ratio_s25=%.3f%n", (double) s25.peakOffHeap() / full.peakOffHeap());
+        out.printf(Locale.ROOT, "peak_offheap_ratio_s50=%.3f%n", (double) s50.peakOffHeap() / full.peakOffHeap());
         out.printf(Locale.ROOT, "reselect_overhead=%.4f%n", (double) s25.selectionNanos() / s25.trainingNanos());
         out.flush();
         return 0;
+    }
+
+    private static final String RESULT = "bench-train-result ";
+
+    /** Runs one configuration in a fresh JVM, so that its peak memory is its own. */
+    private Measurement runChild(String config) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                TrainBenchmark.class.getName(), "--child", config, "--seed", Long.toString(seed)));
+        if (quick) {
+            cmd.add("--quick");
+        }
+        if (threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be ≥ 1, got " + threads);
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        Process p = pb.start();
+        String result = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith(RESULT)) {
+                    result = line.substring(RESULT.length());
+                }
+            }
+        }
+        int code = p.waitFor();
+        if (code != 0 || result == null) {
+            throw new IllegalStateException("benchmark configuration '" + config + "' failed (exit code " + code
+                    + "); see its output above");
+        }
+        String[] f = result.trim().split(" ");
+        return new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                Long.parseLong(f[4]), Long.parseLong(f[5]), Integer.parseInt(f[6]), Integer.parseInt(f[7]));
     }
 
     static ComputationGraph network(Sizes s, long seed) {
@@ -138,19 +216,18 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     private Measurement run(String name, Sizes s, List<DataSet> data, double percent) {
         settleMemory();
-        long base = OffHeap.totalBytes();
+        long base = OffHeap.bytes();
         ComputationGraph net = network(s, seed);
         SpectrumListener spectrum = percent > 0 ? SpectrumListener.builder().optTopPercent(percent).build() : null;
         PeakSampler sampler = new PeakSampler();
-        IterationTimer timer = new IterationTimer();
         if (spectrum != null) {
-            net.addListeners(spectrum, sampler, timer);
+            net.addListeners(spectrum, sampler);
         } else {
-            net.addListeners(sampler, timer);
+            net.addListeners(sampler);
         }
         long trainingNanos = 0;
+        long selectionNanos = 0;
         long timedIterations = 0;
-        long selectionBefore = 0;
         for (int e = 0; e < s.epochs(); e++) {
             long sel0 = spectrum == null ? 0 : spectrum.selectionNanos();
             long t0 = System.nanoTime();
@@ -159,16 +236,15 @@ public final class TrainBenchmark implements Callable<Integer> {
             long sel = spectrum == null ? 0 : spectrum.selectionNanos() - sel0;
             if (e > 0) {
                 trainingNanos += wall - sel;
+                selectionNanos += sel;
                 timedIterations += data.size();
-                selectionBefore += sel;
             }
         }
         long stateBytes = bytes(net.getFlattenedGradients()) + bytes(net.getUpdater().getStateViewArray());
         int modules = ai.spectrum.analysis.NetworkWeights.of(net).entries().size();
         int trainable = spectrum == null ? modules : spectrum.selected().size();
-        long selectionNanos = spectrum == null ? 0 : spectrum.selectionNanos();
         return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, sampler.peak - base,
-                selectionNanos, trainingNanos + selectionBefore + (spectrum == null ? 0 : 0), trainable, modules);
+                selectionNanos, trainingNanos, trainable, modules);
     }
 
     private static long bytes(INDArray a) {
@@ -187,42 +263,42 @@ public final class TrainBenchmark implements Callable<Integer> {
         }
     }
 
-    /** Samples JavaCPP-tracked off-heap bytes after every iteration. */
+    /** Samples off-heap bytes during training: after the backward pass (activations alive) and each iteration. */
     private static final class PeakSampler extends BaseTrainingListener {
-        long peak = OffHeap.totalBytes();
+        long peak = OffHeap.bytes();
 
         @Override
         public void iterationDone(Model model, int iteration, int epoch) {
-            peak = Math.max(peak, OffHeap.totalBytes());
+            peak = Math.max(peak, OffHeap.bytes());
         }
 
         @Override
         public void onBackwardPass(Model model) {
-            peak = Math.max(peak, OffHeap.totalBytes());
+            peak = Math.max(peak, OffHeap.bytes());
         }
     }
 
-    /** Placeholder for per-iteration timing hooks (wall time is measured around fit). */
-    private static final class IterationTimer extends BaseTrainingListener {
-    }
-
-    /** JavaCPP's count of bytes allocated through it (ND4J's off-heap arrays and workspaces). */
+    /**
+     * Off-heap bytes of this process: resident set size minus the committed Java heap. ND4J's CPU buffers are not
+     * counted by JavaCPP's or ND4J's allocation trackers in M2.1, so the resident set is the honest measure.
+     */
     private static final class OffHeap {
-        private static final java.lang.reflect.Method TOTAL;
+        private static final java.lang.reflect.Method PHYSICAL;
 
         static {
-            java.lang.reflect.Method m = null;
+            java.lang.reflect.Method m;
             try {
-                m = Class.forName("org.bytedeco.javacpp.Pointer").getMethod("totalBytes");
+                m = Class.forName("org.bytedeco.javacpp.Pointer").getMethod("physicalBytes");
             } catch (ReflectiveOperationException e) {
                 m = null;
             }
-            TOTAL = m;
+            PHYSICAL = m;
         }
 
-        static long totalBytes() {
+        static long bytes() {
             try {
-                return TOTAL == null ? 0 : (long) TOTAL.invoke(null);
+                long rss = PHYSICAL == null ? 0 : (long) PHYSICAL.invoke(null);
+                return rss - Runtime.getRuntime().totalMemory();
             } catch (ReflectiveOperationException e) {
                 return 0;
             }
