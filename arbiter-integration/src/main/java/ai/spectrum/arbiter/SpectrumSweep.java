@@ -145,12 +145,13 @@ public final class SpectrumSweep {
                 .build();
         SpectrumTaskCreator tasks = new SpectrumTaskCreator(modelFactory, listenerFactory, trainingData,
                 validationData, budget, score, seed, r -> results.put(r.index(), r));
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(concurrency, config, tasks);
-        runner.addListeners(new GenerationFailures(results));
         Map<String, String> configuration = configuration();
         LOG.info("Sweep starting: {}", configuration);
         long start = System.nanoTime();
-        runner.execute();
+        try (SweepRunner runner = new SweepRunner(concurrency, config, tasks)) {
+            runner.addListeners(new GenerationFailures(results));
+            runner.execute();
+        }
         Duration wallClock = Duration.ofNanos(System.nanoTime() - start);
         SweepResult result = new SweepResult(new ArrayList<>(results.values()), score.name(), score.minimize(),
                 wallClock, Provenance.capture(configuration));

@@ -24,6 +24,8 @@
  *       are failures, and {@link ai.spectrum.arbiter.SweepResult#best()} picks the best itself;</li>
  *   <li>grid search misindexes a one-valued {@code DiscreteParameterSpace}: {@link ai.spectrum.arbiter.Spaces} turns
  *       one value into a {@code FixedValue} and the builders reject the other form;</li>
+ *   <li>the runner never shuts down the executor relaying task completions (one idle thread per sweep):
+ *       {@code SweepRunner} does;</li>
  *   <li>the runner polls once for a second before its first candidate, so every sweep takes at least a second.</li>
  * </ul>
  * {@code arbiter-deeplearning4j} ({@code MultiLayerSpace}, its task creators and score functions) is not used: it is

@@ -283,6 +283,24 @@ class SpectrumSweepTests {
         }
 
         @Test
+        void leavesNoRunnerThreadBehind() throws InterruptedException {
+            long before = runnerThreads();
+            sweep(TinyProblem::mln, new RecordingListenerFactory()).optMaxCandidates(1).build().run();
+            // executors report termination just before their last worker thread has fully exited
+            for (int i = 0; i < 50 && runnerThreads() > before; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(before, runnerThreads());
+        }
+
+        static long runnerThreads() {
+            return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                    .map(Thread::getName)
+                    .filter(n -> n.startsWith("ArbiterOptimizationRunner-") || n.startsWith("LocalCandidateExecutor-"))
+                    .count();
+        }
+
+        @Test
         void missingPartsAreNamed() {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> SpectrumSweep.builder().build());
