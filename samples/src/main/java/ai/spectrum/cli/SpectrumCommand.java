@@ -7,7 +7,7 @@ import java.io.PrintStream;
 
 /**
  * {@code spectrum}: the command-line entry point. Subcommands: {@code scan}, {@code select}, {@code bench-svd},
- * {@code bench-train}.
+ * {@code bench-train}, {@code sweep}.
  * Every failure ends with one line on standard error and an exit code from {@link ExitCodes}.
  *
  * <pre>{@code
@@ -18,7 +18,8 @@ import java.io.PrintStream;
         description = "Spectrum for Deeplearning4j: score weight matrices by signal-to-noise ratio and select the "
                 + "modules to train.",
         subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class,
-                ai.spectrum.samples.bench.TrainBenchmark.class, CommandLine.HelpCommand.class})
+                ai.spectrum.samples.bench.TrainBenchmark.class, ai.spectrum.samples.sweep.SweepSample.class,
+                CommandLine.HelpCommand.class})
 public final class SpectrumCommand implements Runnable {
     @picocli.CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
