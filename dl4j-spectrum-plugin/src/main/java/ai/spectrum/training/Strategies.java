@@ -7,13 +7,7 @@ import ai.spectrum.analysis.SnrRule;
 import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.analysis.WeightInfo;
 import ai.spectrum.analysis.WeightSource;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,10 +24,6 @@ import java.util.SplittableRandom;
 final class Strategies {
     private Strategies() {
     }
-
-    private static final WorkspaceConfiguration ANALYSIS_WS = WorkspaceConfiguration.builder()
-            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
-            .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
 
     /** Weight-spectrum SNR. */
     record Snr(SnrRule rule, int threads) implements SelectionStrategy {
@@ -67,13 +57,9 @@ final class Strategies {
             }
             Map<String, Double> fresh = new HashMap<>();
             if (threads == 1) {
-                // On the training thread, inside a reused workspace: the float64 copies and Gram matrices of the
-                // analysis are released when each module is done instead of waiting for the garbage collector.
+                // On the training thread: the analyzer's workspace is reused from one selection to the next.
                 for (WeightInfo info : toScan) {
-                    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(ANALYSIS_WS,
-                            "SPECTRUM_SNR_ANALYSIS")) {
-                        fresh.put(info.name(), analyzer.score(info.name(), info.type(), weights.load(info)).snr());
-                    }
+                    fresh.put(info.name(), analyzer.score(info.name(), info.type(), weights.load(info)).snr());
                 }
             } else if (!toScan.isEmpty()) {
                 WeightSource subset = new WeightSource() {
