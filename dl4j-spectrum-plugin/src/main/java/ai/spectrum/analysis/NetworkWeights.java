@@ -76,7 +76,7 @@ public final class NetworkWeights implements WeightSource {
         return new NetworkWeights("ComputationGraph", out);
     }
 
-    /** Every weight parameter of a MultiLayerNetwork; unnamed layers are named by index. */
+    /** Every weight parameter of a MultiLayerNetwork; unnamed layers get DL4J's default names ({@code layer0}, …). */
     public static NetworkWeights of(MultiLayerNetwork net) {
         List<Entry> out = new ArrayList<>();
         Layer[] layers = net.getLayers();

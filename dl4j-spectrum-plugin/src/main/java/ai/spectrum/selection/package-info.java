@@ -1,0 +1,5 @@
+/**
+ * Which modules to train: the original tool's per-type top-k% rule
+ * ({@link ai.spectrum.selection.SpectrumSelector}), producing an immutable {@link ai.spectrum.selection.Selection}.
+ */
+package ai.spectrum.selection;

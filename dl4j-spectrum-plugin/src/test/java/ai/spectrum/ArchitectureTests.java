@@ -1,0 +1,60 @@
+package ai.spectrum;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/** The package tree is the architecture: analysis → selection → training, with io and report at the edge. */
+class ArchitectureTests {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("ai.spectrum");
+    }
+
+    @Test
+    void packagesHaveNoCycles() {
+        slices().matching("ai.spectrum.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void analysisDependsOnNoOtherSpectrumPackage() {
+        noClasses().that().resideInAPackage("ai.spectrum.analysis..").should().dependOnClassesThat()
+                .resideInAnyPackage("ai.spectrum.selection..", "ai.spectrum.training..", "ai.spectrum.io..",
+                        "ai.spectrum.report..")
+                .check(classes);
+    }
+
+    @Test
+    void selectionDoesNotReachIntoTrainingIoOrReport() {
+        noClasses().that().resideInAPackage("ai.spectrum.selection..").should().dependOnClassesThat()
+                .resideInAnyPackage("ai.spectrum.training..", "ai.spectrum.io..", "ai.spectrum.report..")
+                .check(classes);
+    }
+
+    @Test
+    void libraryCodeNeverWritesToStandardStreams() {
+        noClasses().should().accessField(System.class, "out").orShould().accessField(System.class, "err")
+                .check(classes);
+    }
+
+    @Test
+    void libraryCodeUsesSlf4jNotJavaUtilLogging() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("java.util.logging..").check(classes);
+    }
+
+    @Test
+    void libraryCodeThrowsNoGenericExceptions() {
+        noClasses().should().callConstructor(RuntimeException.class, String.class)
+                .orShould().callConstructor(RuntimeException.class, Throwable.class)
+                .orShould().callConstructor(Exception.class, String.class)
+                .check(classes);
+    }
+}
