@@ -27,6 +27,8 @@ public final class BertGraph {
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String SENTENCE_EMBEDDING = "sentence_embedding";
+    /** The word-embedding vertex ({@code W [vocab, hidden]}). */
+    public static final String WORD_EMBEDDINGS = "embeddings.word_embeddings";
 
     private BertGraph() {
     }
@@ -38,24 +40,34 @@ public final class BertGraph {
 
     /** The graph configuration with this updater on every layer. */
     public static ComputationGraphConfiguration configuration(BertConfig c, IUpdater updater) {
+        ComputationGraphConfiguration.GraphBuilder g = encoder(c, updater);
+        String hidden = lastHiddenState(c);
+        g.addVertex(SENTENCE_EMBEDDING, new MeanPoolingVertex(c.hidden(), true), hidden, ATTENTION_MASK);
+        g.setOutputs(SENTENCE_EMBEDDING, hidden);
+        return g.build();
+    }
+
+    /**
+     * A graph builder holding the four inputs and the encoder up to {@link #lastHiddenState(BertConfig)}, for heads
+     * to be added to.
+     */
+    public static ComputationGraphConfiguration.GraphBuilder encoder(BertConfig c, IUpdater updater) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .dataType(DataType.FLOAT)
                 .updater(updater)
                 .graphBuilder()
                 .addInputs(INPUT_IDS, POSITION_IDS, TOKEN_TYPE_IDS, ATTENTION_MASK);
-        g.addLayer("embeddings.word_embeddings", embedding(c.vocabSize(), c.hidden()), INPUT_IDS);
+        g.addLayer(WORD_EMBEDDINGS, embedding(c.vocabSize(), c.hidden()), INPUT_IDS);
         g.addLayer("embeddings.position_embeddings", embedding(c.maxPositions(), c.hidden()), POSITION_IDS);
         g.addLayer("embeddings.token_type_embeddings", embedding(c.typeVocabSize(), c.hidden()), TOKEN_TYPE_IDS);
         g.addVertex("embeddings.sum", new ElementWiseVertex(ElementWiseVertex.Op.Add),
-                "embeddings.word_embeddings", "embeddings.position_embeddings", "embeddings.token_type_embeddings");
+                WORD_EMBEDDINGS, "embeddings.position_embeddings", "embeddings.token_type_embeddings");
         g.addLayer("embeddings.LayerNorm", new LayerNorm(c.hidden(), c.layerNormEps()), "embeddings.sum");
         String hidden = "embeddings.LayerNorm";
         for (int i = 0; i < c.layers(); i++) {
             hidden = block(g, c, "encoder.layer." + i, hidden);
         }
-        g.addVertex(SENTENCE_EMBEDDING, new MeanPoolingVertex(c.hidden(), true), hidden, ATTENTION_MASK);
-        g.setOutputs(SENTENCE_EMBEDDING, hidden);
-        return g.build();
+        return g;
     }
 
     /** The vertex whose output is the last hidden state: the last block's output LayerNorm. */

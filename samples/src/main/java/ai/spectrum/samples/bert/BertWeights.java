@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Copies the weights of a BERT ONNX export into a {@link BertGraph}. ONNX module names (see
@@ -31,6 +32,14 @@ public final class BertWeights {
      *                                  graph parameters left unfilled
      */
     public static void copy(OnnxModel model, ComputationGraph graph) {
+        copy(model, graph, vertex -> false);
+    }
+
+    /**
+     * Fills the graph's parameters from the model, leaving the vertices {@code keepInitialised} accepts (e.g. a new
+     * head) as initialised.
+     */
+    public static void copy(OnnxModel model, ComputationGraph graph, Predicate<String> keepInitialised) {
         OnnxWeightSource source = OnnxWeightSource.of("bert", model);
         Set<String> filled = new LinkedHashSet<>();
         for (WeightInfo w : source.weights()) {
@@ -48,7 +57,7 @@ public final class BertWeights {
         }
         Set<String> missing = new TreeSet<>();
         for (GraphVertex v : graph.getVertices()) {
-            if (v.hasLayer()) {
+            if (v.hasLayer() && !keepInitialised.test(v.getVertexName())) {
                 for (String p : v.getLayer().paramTable().keySet()) {
                     if (!filled.contains(v.getVertexName() + "/" + p)) {
                         missing.add(v.getVertexName() + "/" + p);

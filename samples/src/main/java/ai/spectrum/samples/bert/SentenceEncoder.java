@@ -1,7 +1,5 @@
 package ai.spectrum.samples.bert;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.spectrum.io.onnx.OnnxModel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,7 +8,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -21,14 +18,13 @@ import java.util.Objects;
 public final class SentenceEncoder implements AutoCloseable {
     /** The all-MiniLM-L6-v2 files inside the langchain4j jar. */
     public static final String MINILM_ONNX = "/all-minilm-l6-v2.onnx";
-    public static final String MINILM_TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
 
-    private final HuggingFaceTokenizer tokenizer;
+    private final BertTokenizer tokenizer;
     private final ComputationGraph graph;
     private final BertConfig config;
     private final int sequenceLength;
 
-    private SentenceEncoder(HuggingFaceTokenizer tokenizer, ComputationGraph graph, BertConfig config,
+    private SentenceEncoder(BertTokenizer tokenizer, ComputationGraph graph, BertConfig config,
                             int sequenceLength) {
         if (sequenceLength < 2 || sequenceLength > config.maxPositions()) {
             throw new IllegalArgumentException("sequence length must be in [2, " + config.maxPositions() + "], got "
@@ -46,16 +42,17 @@ public final class SentenceEncoder implements AutoCloseable {
      * @param sequenceLength the padded length of every input (longer texts are truncated)
      */
     public static SentenceEncoder allMiniLmL6V2(int sequenceLength) throws IOException {
-        OnnxModel model;
-        try (InputStream in = resource(MINILM_ONNX)) {
-            model = OnnxModel.read(in);
-        }
+        OnnxModel model = readAllMiniLmL6V2();
         BertConfig config = BertConfig.fromOnnx(model, 12);
         ComputationGraph graph = BertGraph.create(config);
         BertWeights.copy(model, graph);
-        try (InputStream in = resource(MINILM_TOKENIZER)) {
-            return new SentenceEncoder(HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false")), graph,
-                    config, sequenceLength);
+        return new SentenceEncoder(BertTokenizer.allMiniLmL6V2(), graph, config, sequenceLength);
+    }
+
+    /** The all-MiniLM-L6-v2 ONNX model from the langchain4j jar on the class path. */
+    public static OnnxModel readAllMiniLmL6V2() throws IOException {
+        try (InputStream in = resource(MINILM_ONNX)) {
+            return OnnxModel.read(in);
         }
     }
 
@@ -80,9 +77,9 @@ public final class SentenceEncoder implements AutoCloseable {
         float[][] types = new float[n][sequenceLength];
         float[][] mask = new float[n][sequenceLength];
         for (int i = 0; i < n; i++) {
-            Encoding e = tokenizer.encode(Objects.requireNonNull(texts.get(i), "text"), true, false);
-            long[] tokenIds = e.getIds();
-            long[] typeIds = e.getTypeIds();
+            String text = Objects.requireNonNull(texts.get(i), "text");
+            long[] tokenIds = tokenizer.encode(text);
+            long[] typeIds = tokenizer.typeIds(text);
             int len = Math.min(tokenIds.length, sequenceLength);
             for (int t = 0; t < sequenceLength; t++) {
                 positions[i][t] = t;
@@ -102,7 +99,7 @@ public final class SentenceEncoder implements AutoCloseable {
 
     /** Token ids as the tokenizer produces them (with {@code [CLS]} and {@code [SEP]}), untruncated. */
     public long[] tokenIds(String text) {
-        return tokenizer.encode(text, true, false).getIds();
+        return tokenizer.encode(text);
     }
 
     /** Unit-length sentence embeddings, {@code [n, hidden]}. */
