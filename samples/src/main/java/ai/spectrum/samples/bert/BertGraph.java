@@ -16,8 +16,8 @@ import org.nd4j.linalg.learning.config.NoOp;
  * type {@code attention.self.query}). Every Q/K/V/O and feed-forward projection is its own {@link SequenceDense}
  * vertex holding one weight matrix.
  *
- * <p>Inputs, all {@code [batch, time]} float arrays: {@value #INPUT_IDS}, {@value #POSITION_IDS},
- * {@value #TOKEN_TYPE_IDS}, {@value #ATTENTION_MASK}. Outputs, in order: {@value #SENTENCE_EMBEDDING} (masked mean,
+ * <p>Inputs, float arrays: {@value #INPUT_IDS}, {@value #POSITION_IDS},
+ * {@value #TOKEN_TYPE_IDS} as {@code [batch, time]}, and {@value #ATTENTION_MASK} as {@code [batch, time, 1]}. Outputs, in order: {@value #SENTENCE_EMBEDDING} (masked mean,
  * L2-normalised, {@code [batch, hidden]}) and the last hidden state ({@code [batch, time, hidden]}, vertex
  * {@link #lastHiddenState(BertConfig)}). Activations use the layout {@code [batch, time, features]}.
  */
@@ -27,6 +27,8 @@ public final class BertGraph {
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String SENTENCE_EMBEDDING = "sentence_embedding";
+    /** Seed of the random initialisation. */
+    public static final long SEED = 12345;
     /** The word-embedding vertex ({@code W [vocab, hidden]}). */
     public static final String WORD_EMBEDDINGS = "embeddings.word_embeddings";
 
@@ -52,8 +54,18 @@ public final class BertGraph {
      * to be added to.
      */
     public static ComputationGraphConfiguration.GraphBuilder encoder(BertConfig c, IUpdater updater) {
+        return encoder(c, updater, DataType.FLOAT);
+    }
+
+    /**
+     * As {@link #encoder(BertConfig, IUpdater)} with a chosen floating-point type (DOUBLE for gradient checks).
+     * Random initialisation is seeded ({@value #SEED}).
+     */
+    public static ComputationGraphConfiguration.GraphBuilder encoder(BertConfig c, IUpdater updater,
+                                                                     DataType dataType) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .dataType(DataType.FLOAT)
+                .seed(SEED)
+                .dataType(dataType)
                 .updater(updater)
                 .graphBuilder()
                 .addInputs(INPUT_IDS, POSITION_IDS, TOKEN_TYPE_IDS, ATTENTION_MASK);
@@ -87,8 +99,9 @@ public final class BertGraph {
         g.addLayer(p + ".attention.self.query", new SequenceDense(h, h, false), in);
         g.addLayer(p + ".attention.self.key", new SequenceDense(h, h, false), in);
         g.addLayer(p + ".attention.self.value", new SequenceDense(h, h, false), in);
-        g.addVertex(p + ".attention.self", new SelfAttentionVertex(c.heads(), h),
+        g.addVertex(p + ".attention.self.inputs", new FeatureMergeVertex(),
                 p + ".attention.self.query", p + ".attention.self.key", p + ".attention.self.value", ATTENTION_MASK);
+        g.addLayer(p + ".attention.self", new SelfAttention(c.heads(), h), p + ".attention.self.inputs");
         g.addLayer(p + ".attention.output.dense", new SequenceDense(h, h, false), p + ".attention.self");
         g.addVertex(p + ".attention.output.residual", new ElementWiseVertex(ElementWiseVertex.Op.Add),
                 p + ".attention.output.dense", in);

@@ -2,6 +2,7 @@ package ai.spectrum.samples.bert;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -18,7 +19,12 @@ public final class BertMlm {
     }
 
     public static ComputationGraphConfiguration configuration(BertConfig c, IUpdater updater) {
-        ComputationGraphConfiguration.GraphBuilder g = BertGraph.encoder(c, updater);
+        return configuration(c, updater, DataType.FLOAT);
+    }
+
+    /** The MLM graph configuration in a chosen floating-point type (DOUBLE for gradient checks). */
+    public static ComputationGraphConfiguration configuration(BertConfig c, IUpdater updater, DataType dataType) {
+        ComputationGraphConfiguration.GraphBuilder g = BertGraph.encoder(c, updater, dataType);
         g.addLayer(TRANSFORM, new SequenceDense(c.hidden(), c.hidden(), true), BertGraph.lastHiddenState(c));
         g.addLayer(TRANSFORM_NORM, new LayerNorm(c.hidden(), c.layerNormEps()), TRANSFORM);
         g.addLayer(DECODER, new MaskedLmOutput(c.hidden(), c.vocabSize()), TRANSFORM_NORM);

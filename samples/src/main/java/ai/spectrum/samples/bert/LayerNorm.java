@@ -48,12 +48,14 @@ public final class LayerNorm extends SameDiffLayer {
     }
 
     @Override
-    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
-        int last = x.getShape().length - 1;
+    public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> params, SDVariable mask) {
+        int last = input.getShape().length - 1;
+        SDVariable x = input;
         SDVariable centred = x.sub(sd.mean(x, true, last));
         SDVariable variance = sd.mean(centred.mul(centred), true, last);
         SDVariable normed = centred.div(sd.math.sqrt(variance.add(eps)));
-        return normed.mul(sd.reshape(params.get(GAMMA), size)).add(sd.reshape(params.get(BETA), size));
+        return SameDiffBackpropFix.halveGradient(sd,
+                normed.mul(sd.reshape(params.get(GAMMA), size)).add(sd.reshape(params.get(BETA), size)));
     }
 
     @Override

@@ -14,18 +14,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Map;
 
 /**
- * The masked-language-model decoder and loss: logits {@code xW + b} over the vocabulary for every position of
- * {@code [batch, time, hidden]}, and the softmax cross-entropy averaged over the positions the labels select.
+ * The masked-language-model decoder and loss. Only the predicted positions are decoded (BERT's
+ * {@code max_predictions_per_seq} trick, which saves most of the {@code hidden × vocab} work): the rows of
+ * {@code [batch, time, hidden]} the labels name are gathered, turned into logits {@code xW + b} over the vocabulary,
+ * and scored by softmax cross-entropy averaged over the real predictions.
  *
- * <p>Labels are {@code [batch, 2·time]}: the first {@code time} columns hold the target token ids, the last
- * {@code time} columns a weight per position (1 = predict this masked token, 0 = ignore). The layer's score is the
- * mean cross-entropy per selected token. The output activations are the logits {@code [batch·time, vocab]}.
- * {@code W [hidden, vocab]} is the transpose of the word embeddings when tied (see {@link TiedEmbeddings}).
+ * <p>Labels are {@code [batch, 3·k]} for at most {@code k} predictions per sequence: the first {@code k} columns hold
+ * the position of each prediction in its sequence, the next {@code k} the
+ * target token ids, the last {@code k} a weight (1 = a real prediction, 0 = padding of the list). The score is the
+ * mean cross-entropy per real prediction. The output activations are the layer's input (compute logits from them
+ * with {@code W} and {@code b} if needed). {@code W [hidden, vocab]} is the transpose of the word embeddings when
+ * tied (see {@link TiedEmbeddings}).
  */
 public final class MaskedLmOutput extends SameDiffOutputLayer {
     public static final String WEIGHT = "W";
     public static final String BIAS = "b";
-    static final String LOGITS = "logits";
 
     private long hidden;
     private long vocab;
@@ -52,14 +55,23 @@ public final class MaskedLmOutput extends SameDiffOutputLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, SDVariable labels, Map<String, SDVariable> params) {
+        long k = labels.getShape()[1] / 3;
         long time = x.getShape()[1];
-        SDVariable flat = sd.reshape(x, -1, hidden);
-        SDVariable logits = sd.identity(LOGITS, sd.mmul(flat, params.get(WEIGHT)).add(params.get(BIAS)));
-        SDVariable pairs = sd.reshape(labels, -1, 2, time);
-        SDVariable ids = sd.reshape(pairs.get(SDIndex.all(), SDIndex.point(0), SDIndex.all()), -1)
+        SDVariable triples = sd.reshape(labels, -1, 3, k);
+        SDVariable positions = triples.get(SDIndex.all(), SDIndex.point(0), SDIndex.all()).castTo(DataType.INT32);
+        SDVariable ids = sd.reshape(triples.get(SDIndex.all(), SDIndex.point(1), SDIndex.all()), -1)
                 .castTo(DataType.INT32);
-        SDVariable weights = sd.reshape(pairs.get(SDIndex.all(), SDIndex.point(1), SDIndex.all()), -1);
-        SDVariable perToken = sd.loss.sparseSoftmaxCrossEntropy(logits, ids);
+        SDVariable weights = sd.reshape(triples.get(SDIndex.all(), SDIndex.point(2), SDIndex.all()), -1);
+        // select the predicted rows with a one-hot [batch, k, time] batched product (not sd.gather, whose
+        // backprop did not pass a finite-difference check in M2.1)
+        SDVariable select = sd.oneHot(positions, (int) time).castTo(x.dataType());
+        SDVariable picked = sd.reshape(sd.mmul(select, x), -1, hidden);           // [batch·k, hidden]
+        SDVariable logits = sd.mmul(picked, params.get(WEIGHT)).add(params.get(BIAS));
+        // Not sd.loss.sparseSoftmaxCrossEntropy: its M2.1 backprop ignores the incoming gradient, so per-token
+        // weights and any scaling of its output are lost (measured: gradient check off by orders of magnitude).
+        SDVariable logProbs = sd.nn.logSoftmax(logits); // last axis (the dimension overload fails in M2.1)
+        SDVariable perToken = sd.sum(logProbs.mul(sd.oneHot(ids, (int) vocab).castTo(logProbs.dataType())), false, 1)
+                .neg();
         SDVariable count = sd.math.max(weights.sum(), sd.constant(1.0).castTo(weights.dataType()));
         SDVariable batch = sd.sizeAt(x, 0).castTo(weights.dataType());
         // DL4J divides the score and the gradient by the minibatch size: scale so the score is the token mean
@@ -68,7 +80,7 @@ public final class MaskedLmOutput extends SameDiffOutputLayer {
 
     @Override
     public String activationsVertexName() {
-        return LOGITS;
+        return org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer.INPUT_KEY;
     }
 
     @Override

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Sentence-transformers pooling: the mean of the token vectors {@code [batch, time, size]} over the tokens the
- * attention mask {@code [batch, time]} keeps, then (optionally) scaled to unit L2 norm → {@code [batch, size]}.
+ * attention mask {@code [batch, time, 1]} keeps, then (optionally) scaled to unit L2 norm → {@code [batch, size]}.
+ * For inference only: DL4J M2.1's {@code SameDiffGraphVertex} backprop returns stale input gradients.
  */
 public final class MeanPoolingVertex extends SameDiffVertex {
     private long size;

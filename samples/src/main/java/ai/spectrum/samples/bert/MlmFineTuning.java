@@ -94,7 +94,8 @@ public final class MlmFineTuning {
         graph.addListeners(listeners.toArray(new TrainingListener[0]));
 
         try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
-            MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15);
+            MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
+                    Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
             List<long[]> train = new ArrayList<>();
             List<long[]> validation = new ArrayList<>();
             for (SotuCorpus.Passage p : SotuCorpus.load()) {

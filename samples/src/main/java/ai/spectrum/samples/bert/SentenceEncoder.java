@@ -69,7 +69,7 @@ public final class SentenceEncoder implements AutoCloseable {
         return sequenceLength;
     }
 
-    /** The model inputs for these texts: ids, positions, token types and attention mask, each {@code [n, length]}. */
+    /** The model inputs for these texts: ids, positions, token types and attention mask, each {@code [n, length]} (the mask {@code [n, length, 1]}). */
     public INDArray[] inputs(List<String> texts) {
         int n = texts.size();
         float[][] ids = new float[n][sequenceLength];
@@ -94,7 +94,7 @@ public final class SentenceEncoder implements AutoCloseable {
             }
         }
         return new INDArray[]{Nd4j.createFromArray(ids), Nd4j.createFromArray(positions),
-                Nd4j.createFromArray(types), Nd4j.createFromArray(mask)};
+                Nd4j.createFromArray(types), Nd4j.createFromArray(mask).reshape(n, sequenceLength, 1)};
     }
 
     /** Token ids as the tokenizer produces them (with {@code [CLS]} and {@code [SEP]}), untruncated. */

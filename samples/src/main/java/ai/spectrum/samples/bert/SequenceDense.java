@@ -66,7 +66,7 @@ public final class SequenceDense extends SameDiffLayer {
         if (gelu) {
             y = Gelu.exact(sd, y);
         }
-        return sd.reshape(y, -1, time, nOut);
+        return SameDiffBackpropFix.halveGradient(sd, sd.reshape(y, -1, time, nOut));
     }
 
     @Override
