@@ -56,6 +56,65 @@ public final class SnrMath {
         return new SpectralStats(rows, cols, sigmaMax, sigma, tau, nSignal, snr);
     }
 
+    /**
+     * Whether errors within the spectrum's bounds could move the reported SNR by more than {@code relTol}
+     * (relative) or move a value across τ. First-order propagation: the quartiles' errors move τ; the signal and
+     * noise sums move by the sum of their values' bounds; σ_max by its bound.
+     *
+     * @return true when the value is determined to {@code relTol}
+     */
+    public static boolean isResolved(Spectrum spectrum, long rows, long cols, double relTol) {
+        double[] v = spectrum.values(); // descending
+        double[] e = spectrum.errorBound();
+        int n = v.length;
+        double sigma = (quantileDescending(v, 0.75) - quantileDescending(v, 0.25)) / IQR_TO_SIGMA;
+        double tau = sigma * (1 + Math.sqrt(beta(rows, cols)));
+        double dTau = (quantileError(e, n, 0.75) + quantileError(e, n, 0.25)) / IQR_TO_SIGMA
+                * (1 + Math.sqrt(beta(rows, cols)));
+        double signal = 0, noise = 0, dSignal = 0, dNoise = 0;
+        int nNoise = 0;
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(v[i] - tau) <= e[i] + dTau) {
+                return false;
+            }
+            if (v[i] > tau) {
+                signal += v[i];
+                dSignal += e[i];
+            } else {
+                noise += v[i];
+                dNoise += e[i];
+                nNoise++;
+            }
+        }
+        double rel = v[0] > 0 ? e[0] / v[0] : Double.POSITIVE_INFINITY;
+        if (signal > 0) {
+            rel += dSignal / signal;
+        }
+        if (nNoise > 0) {
+            rel += noise > 0 ? dNoise / noise : Double.POSITIVE_INFINITY;
+        }
+        return rel <= relTol;
+    }
+
+    /** The q-quantile of descending values (linear interpolation). */
+    private static double quantileDescending(double[] descending, double q) {
+        int n = descending.length;
+        double pos = q * (n - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, n - 1);
+        double a = descending[n - 1 - lo];
+        double b = descending[n - 1 - hi];
+        return a + (b - a) * (pos - lo);
+    }
+
+    /** The error bound of the q-quantile: the larger of its two neighbours' bounds (descending order). */
+    private static double quantileError(double[] errDescending, int n, double q) {
+        double pos = q * (n - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, n - 1);
+        return Math.max(errDescending[n - 1 - lo], errDescending[n - 1 - hi]);
+    }
+
     /** β = min(n,m)/max(n,m). */
     public static double beta(long rows, long cols) {
         return (double) Math.min(rows, cols) / Math.max(rows, cols);

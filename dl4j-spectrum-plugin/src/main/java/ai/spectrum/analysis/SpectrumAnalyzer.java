@@ -27,6 +27,8 @@ import java.util.function.UnaryOperator;
  * }</pre>
  */
 public final class SpectrumAnalyzer {
+    /** {@link SvdMethod#AUTO}: the Gram spectrum is kept when it fixes the SNR to this relative accuracy. */
+    static final double AUTO_TOLERANCE = 1e-11;
     private final SnrRule rule;
     private final SvdMethod method;
     private final int threads;
@@ -82,8 +84,15 @@ public final class SpectrumAnalyzer {
         if (absMax == 0) {
             return degenerate(name, type, rows, cols, "weights are all zero, so the SNR is undefined");
         }
-        double[] s = SingularValues.of(matrix, method);
-        return ModuleScore.computed(name, type, SnrMath.stats(s, rows, cols, rule));
+        Spectrum spectrum = switch (method) {
+            case GRAM -> SingularValues.gram(matrix);
+            case GESVD -> SingularValues.gesvd(matrix);
+            case AUTO -> {
+                Spectrum g = SingularValues.gram(matrix);
+                yield SnrMath.isResolved(g, rows, cols, AUTO_TOLERANCE) ? g : SingularValues.gesvd(matrix);
+            }
+        };
+        return ModuleScore.computed(name, type, SnrMath.stats(spectrum.values(), rows, cols, rule));
     }
 
     private ModuleScore degenerate(String name, String type, long rows, long cols, String problem) {

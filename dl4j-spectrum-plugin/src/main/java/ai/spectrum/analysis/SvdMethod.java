@@ -4,7 +4,8 @@ package ai.spectrum.analysis;
 public enum SvdMethod {
     /**
      * Eigenvalues of the float64 Gram matrix of the smaller side ({@code syev}), falling back to {@link #GESVD}
-     * when the matrix is so ill-conditioned (σ_min/σ_max &lt; 1e-3) that squaring would cost accuracy. Default.
+     * when the Gram route's error estimate could move the SNR by more than 1e-11 relative or move a singular value
+     * across τ (see {@link SnrMath#isResolved}). Default.
      */
     AUTO,
     /** Always the Gram matrix route: 2–3× faster, relative error ≈ ε·(σ_max/σ)² per value. */

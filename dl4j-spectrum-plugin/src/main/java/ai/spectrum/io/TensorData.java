@@ -1,0 +1,110 @@
+package ai.spectrum.io;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Decodes raw tensor bytes into an {@link INDArray}, a bounded chunk at a time, so that only the decoded array is
+ * held in memory. Shared by the file readers.
+ */
+public final class TensorData {
+    private static final int CHUNK = 1 << 22;
+
+    private TensorData() {
+    }
+
+    /** Reads bytes into a buffer; returns the number read, or -1 at end of input. */
+    @FunctionalInterface
+    public interface ByteReader {
+        int read(ByteBuffer dst) throws IOException;
+    }
+
+    /** A reader over {@code channel} starting at {@code position}, using positional reads (thread-safe). */
+    public static ByteReader positional(FileChannel channel, long position) {
+        long[] pos = {position};
+        return dst -> {
+            int n = channel.read(dst, pos[0]);
+            if (n > 0) {
+                pos[0] += n;
+            }
+            return n;
+        };
+    }
+
+    /** A reader over a sequential channel. */
+    public static ByteReader sequential(ReadableByteChannel channel) {
+        return channel::read;
+    }
+
+    /** The element count of a shape, checked to fit a Java array. */
+    public static int elementCount(Path file, String tensor, long[] shape) throws ModelFormatException {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new ModelFormatException(file, "tensor '" + tensor + "' has a negative dimension in shape "
+                        + Arrays.toString(shape));
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new ModelFormatException(file, "tensor '" + tensor + "' has an impossible shape "
+                        + Arrays.toString(shape), e);
+            }
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new ModelFormatException(file, "tensor '" + tensor + "' has " + n
+                    + " elements, more than one Java array can hold");
+        }
+        return (int) n;
+    }
+
+    /**
+     * Reads a tensor.
+     *
+     * @param in       the bytes, positioned at the tensor's first element
+     * @param dtype    element type
+     * @param order    byte order of the elements
+     * @param shape    tensor shape
+     * @param ordering {@code 'c'} (row-major) or {@code 'f'} (column-major) element order
+     * @param file     the file, for messages
+     * @param tensor   the tensor name, for messages
+     * @return a float32 array (float64 for {@link TensorDType#F64}) of the given shape, in C order
+     * @throws ModelFormatException if the input ends before the tensor does
+     */
+    public static INDArray read(ByteReader in, TensorDType dtype, ByteOrder order, long[] shape, char ordering,
+                                Path file, String tensor) throws IOException {
+        int n = elementCount(file, tensor, shape);
+        Object out = dtype.isDouble() ? new double[n] : new float[n];
+        int perChunk = Math.max(1, CHUNK / dtype.bytes());
+        ByteBuffer buf = ByteBuffer.allocate(Math.min(n, perChunk) * dtype.bytes()).order(order);
+        int done = 0;
+        while (done < n) {
+            int count = Math.min(perChunk, n - done);
+            buf.clear();
+            buf.limit(count * dtype.bytes());
+            while (buf.hasRemaining()) {
+                if (in.read(buf) < 0) {
+                    long expected = (long) n * dtype.bytes();
+                    long got = (long) done * dtype.bytes() + buf.position();
+                    throw new ModelFormatException(file, "tensor '" + tensor + "' is truncated: expected "
+                            + expected + " bytes of data, file ends after " + got);
+                }
+            }
+            buf.flip();
+            dtype.decode(buf, out, done, count);
+            done += count;
+        }
+        long[] s = shape.length == 0 ? new long[]{1} : shape;
+        INDArray arr = dtype.isDouble() ? Nd4j.create((double[]) out, s, ordering)
+                : Nd4j.create((float[]) out, s, ordering);
+        return ordering == 'c' ? arr : arr.dup('c');
+    }
+}

@@ -1,0 +1,60 @@
+package ai.spectrum.cli;
+
+import ai.spectrum.analysis.DegenerateWeightsException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Every exit code of {@code spectrum}, and which failure maps to which. */
+public final class ExitCodes {
+    /** Success. */
+    public static final int OK = 0;
+    /** An unexpected internal error (a bug or a broken native library). */
+    public static final int INTERNAL_ERROR = 1;
+    /** Invalid command line: unknown option, missing argument, value out of range. */
+    public static final int USAGE = 2;
+    /** Unusable input: missing, truncated or corrupt file, unknown format, NaN/infinite or all-zero weights. */
+    public static final int BAD_INPUT = 3;
+    /** The input was fine but an output file could not be written. */
+    public static final int OUTPUT_ERROR = 4;
+    /** The benchmark ran but its baseline (python3 with numpy) could not. */
+    public static final int BASELINE_UNAVAILABLE = 5;
+
+    private ExitCodes() {
+    }
+
+    /** The exit code for a failure thrown by a subcommand. */
+    public static int of(Throwable e) {
+        if (e instanceof OutputException) {
+            return OUTPUT_ERROR;
+        }
+        if (e instanceof BaselineException) {
+            return BASELINE_UNAVAILABLE;
+        }
+        if (e instanceof IOException || e instanceof UncheckedIOException
+                || e instanceof DegenerateWeightsException || e instanceof IllegalArgumentException) {
+            return BAD_INPUT;
+        }
+        return INTERNAL_ERROR;
+    }
+
+    /** An output file or directory could not be written; the cause is kept. */
+    public static final class OutputException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /** Wraps a write failure with a message naming what could not be written. */
+        public OutputException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A benchmark baseline could not run; the cause, if any, is kept. */
+    public static final class BaselineException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        /** A baseline failure described by {@code message}. */
+        public BaselineException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
