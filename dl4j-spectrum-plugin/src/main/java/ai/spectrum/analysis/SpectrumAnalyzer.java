@@ -27,8 +27,12 @@ import java.util.function.UnaryOperator;
  * }</pre>
  */
 public final class SpectrumAnalyzer {
-    /** {@link SvdMethod#AUTO}: the Gram spectrum is kept when it fixes the SNR to this relative accuracy. */
-    static final double AUTO_TOLERANCE = 1e-11;
+    /**
+     * {@link SvdMethod#AUTO}: the Gram spectrum is kept when its error bound fixes the SNR to this relative accuracy.
+     * The bound is conservative: on all-MiniLM-L6-v2 the actual value errors are 25–100× below it and the SNR
+     * differs from gesvd's by at most 4e-14.
+     */
+    static final double AUTO_TOLERANCE = 1e-10;
     private final SnrRule rule;
     private final SvdMethod method;
     private final int threads;

@@ -4,7 +4,7 @@ package ai.spectrum.analysis;
 public enum SvdMethod {
     /**
      * Eigenvalues of the float64 Gram matrix of the smaller side ({@code syev}), falling back to {@link #GESVD}
-     * when the Gram route's error estimate could move the SNR by more than 1e-11 relative or move a singular value
+     * when the Gram route's error estimate could move the SNR by more than 1e-10 relative or move a singular value
      * across τ (see {@link SnrMath#isResolved}). Default.
      */
     AUTO,

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 import java.io.PrintStream;
 
 /**
- * {@code spectrum}: the command-line entry point. Subcommands: {@code scan}, {@code select}, {@code bench-svd}.
+ * {@code spectrum}: the command-line entry point. Subcommands: {@code scan}, {@code select}, {@code bench-svd},
+ * {@code bench-train}, {@code sweep}.
  * Every failure ends with one line on standard error and an exit code from {@link ExitCodes}.
  *
  * <pre>{@code
@@ -17,6 +18,7 @@ import java.io.PrintStream;
         description = "Spectrum for Deeplearning4j: score weight matrices by signal-to-noise ratio and select the "
                 + "modules to train.",
         subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class,
+                ai.spectrum.samples.bench.TrainBenchmark.class, ai.spectrum.samples.sweep.SweepSample.class,
                 CommandLine.HelpCommand.class})
 public final class SpectrumCommand implements Runnable {
     @picocli.CommandLine.Spec

@@ -1,0 +1,437 @@
+package ai.spectrum.training;
+
+import ai.spectrum.analysis.ModuleScore;
+import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.analysis.SnrRule;
+import ai.spectrum.selection.Selection;
+import ai.spectrum.selection.SpectrumSelector;
+import ai.spectrum.training.freeze.FreezePlan;
+import ai.spectrum.training.freeze.Freezer;
+import ai.spectrum.training.freeze.ModelAdapter;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Spectrum for DL4J training: trains only the best-scoring modules of a {@code ComputationGraph} or
+ * {@code MultiLayerNetwork} and freezes the rest, re-selecting on a schedule.
+ *
+ * <pre>{@code
+ * SpectrumListener spectrum = SpectrumListener.builder()
+ *         .optTopPercent(25)                // train the top 25% of each module type (default)
+ *         .optReselectEveryIterations(200)  // default: every epoch
+ *         .build();
+ * net.addListeners(spectrum);
+ * net.fit(trainIter, 3);
+ * SelectionHistory.write(spectrum.history(), Path.of("spectrum-history.jsonl"));
+ * }</pre>
+ *
+ * <p>When it acts (DL4J's contract, see {@link TrainingListener}): the first selection is made in
+ * {@code onEpochStart}, i.e. before the first iteration of {@code fit(iterator)}; single-minibatch {@code fit}
+ * calls have no epoch callbacks, so call {@link #selectNow(Model)} before them (otherwise the first selection happens
+ * in {@code iterationDone} of the first iteration). Re-selection happens in {@code iterationDone} or
+ * {@code onEpochEnd} — after the parameter step and outside workspaces, the only points where DL4J allows changing
+ * layers and updater. {@code onForwardPass} and {@code onGradientCalculation} only record norms for the
+ * gradient/activation strategies and never change the network. Strategies that need observations select after the
+ * first iteration.
+ *
+ * <p>How freezing works is described in {@link Freezer}: frozen parameters get no update, no optimizer state and no
+ * regularization; trainable parameters are updated exactly as without the listener, and keep their optimizer state
+ * across re-selections. Each selection that changes the trainable set is logged as one INFO line and every selection
+ * is kept in {@link #history()}.
+ *
+ * <p>A network restored from a model saved during Spectrum training still carries its freeze; a new listener added
+ * to it adopts that selection and re-selects on the same absolute schedule as the uninterrupted run. Layers frozen
+ * beforehand with DL4J's {@code FrozenLayer} (e.g. by {@code TransferLearning}) are adopted the same way, so they may
+ * be unfrozen by a later re-selection. Because the freeze lives in the network configuration, DL4J's own updater
+ * rebuilds (e.g. after {@code setLearningRate}) keep it.
+ *
+ * <p>Instances are not thread-safe; use one listener per network being trained.
+ */
+public final class SpectrumListener implements TrainingListener {
+    private static final Logger LOG = LoggerFactory.getLogger(SpectrumListener.class);
+
+    private final double topPercent;
+    private final ReselectionSchedule schedule;
+    private final SnrRule rule;
+    private final double minSnr;
+    private final List<String> alwaysTrain;
+    private final SelectionStrategy strategy;
+    private final long seed;
+    private final SpectrumSelector selector;
+
+    private final List<SelectionEvent> history = new CopyOnWriteArrayList<>();
+    private final Map<String, Double> gradientNorms = new HashMap<>();
+    private final Map<String, Double> activationNorms = new HashMap<>();
+    private Model attached;
+    private ModelAdapter adapter;
+    private Set<String> selected = Set.of();
+    private boolean hasSelection;
+    private long selectionNanos;
+    private Map<String, Double> lastScores = Map.of();
+
+    private SpectrumListener(Builder b) {
+        this.topPercent = b.topPercent;
+        this.schedule = b.schedule;
+        this.rule = b.rule;
+        this.minSnr = b.minSnr;
+        this.alwaysTrain = List.copyOf(b.alwaysTrain);
+        this.strategy = b.strategy != null ? b.strategy : SelectionStrategy.snr(b.rule, b.analyzerThreads);
+        this.seed = b.seed;
+        this.selector = SpectrumSelector.builder().optTopPercent(topPercent)
+                .optMinSnr(strategy.scoresAreSnr() ? minSnr : Double.NEGATIVE_INFINITY)
+                .optAlwaysTrain(alwaysTrain.toArray(String[]::new)).build();
+    }
+
+    /** A builder with the defaults: SNR strategy, top 25% per type, re-selection every epoch. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Every selection made so far, oldest first; unmodifiable, never null. */
+    public List<SelectionEvent> history() {
+        return Collections.unmodifiableList(history);
+    }
+
+    /** The modules currently trained (empty before the first selection). */
+    public Set<String> selected() {
+        return selected;
+    }
+
+    /** Total wall time spent selecting and applying freezes, in nanoseconds. */
+    public long selectionNanos() {
+        return selectionNanos;
+    }
+
+    /** The re-selection schedule. */
+    public ReselectionSchedule schedule() {
+        return schedule;
+    }
+
+    /** The strategy. */
+    public SelectionStrategy strategy() {
+        return strategy;
+    }
+
+    /** The configured SNR rule of the default strategy. */
+    public SnrRule rule() {
+        return rule;
+    }
+
+    /**
+     * Selects and applies the freeze now; call outside {@code fit}, e.g. before single-minibatch training.
+     *
+     * @return the event recorded
+     * @throws IllegalArgumentException for an unsupported model, one without weight matrices, or an always-train
+     *                                  pattern that matches no module
+     * @throws IllegalStateException    if the selection would train nothing, or the strategy has no observations yet
+     */
+    public SelectionEvent selectNow(Model model) {
+        attach(model);
+        return select(adapter.iterationCount());
+    }
+
+    @Override
+    public void onEpochStart(Model model) {
+        attach(model);
+        if (!hasSelection && canSelect()) {
+            select(adapter.iterationCount());
+        }
+    }
+
+    @Override
+    public void onEpochEnd(Model model) {
+        attach(model);
+        if (hasSelection && schedule.dueAfterEpoch(adapter.epochCount())) {
+            select(adapter.iterationCount());
+        }
+    }
+
+    @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        attach(model);
+        // DL4J increments its iteration counter after this callback: iteration + 1 iterations are complete
+        if (!hasSelection) {
+            if (canSelect()) {
+                select(iteration + 1);
+            }
+        } else if (schedule.dueAfterIteration(iteration)) {
+            select(iteration + 1);
+        }
+    }
+
+    @Override
+    public void onForwardPass(Model model, List<INDArray> activations) {
+        recordActivations(model, activations);
+    }
+
+    @Override
+    public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        recordActivations(model, activations);
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        if (!strategy.needsGradients()) {
+            return;
+        }
+        attach(model);
+        Gradient g = model.gradient();
+        if (g == null) {
+            return;
+        }
+        Map<String, INDArray> byKey = g.gradientForVariable();
+        for (NetworkWeights.Entry e : adapter.weights().entries()) {
+            String module = e.info().name();
+            if (hasSelection && !selected.contains(module) && gradientNorms.containsKey(module)) {
+                continue; // frozen: its gradient is zero, keep the last real observation
+            }
+            INDArray grad = byKey.get(adapter.gradientKey(e.layer(), e.paramKey()));
+            if (grad != null) {
+                gradientNorms.put(module, grad.norm2Number().doubleValue());
+            }
+        }
+    }
+
+    @Override
+    public void onBackwardPass(Model model) {
+        // nothing: the updater runs after this callback, so the network must not change here
+    }
+
+    private void recordActivations(Model model, Object activations) {
+        if (!strategy.needsActivations()) {
+            return;
+        }
+        attach(model);
+        Map<String, INDArray> byLayer = adapter.activationsByLayer(activations);
+        Map<String, Double> rmsByLayer = new HashMap<>();
+        byLayer.forEach((layer, a) -> rmsByLayer.put(layer, a.norm2Number().doubleValue() / Math.sqrt(a.length())));
+        for (NetworkWeights.Entry e : adapter.weights().entries()) {
+            Double v = rmsByLayer.get(e.layer());
+            if (v != null) {
+                activationNorms.put(e.info().name(), v);
+            }
+        }
+    }
+
+    private boolean canSelect() {
+        if (!strategy.needsGradients() && !strategy.needsActivations()) {
+            return true;
+        }
+        int modules = adapter.weights().entries().size();
+        return (!strategy.needsGradients() || gradientNorms.size() >= modules)
+                && (!strategy.needsActivations() || activationNorms.size() >= modules);
+    }
+
+    private void attach(Model model) {
+        Objects.requireNonNull(model, "model");
+        if (model == attached) {
+            return;
+        }
+        ModelAdapter a = ModelAdapter.of(model);
+        attached = model;
+        adapter = a;
+        gradientNorms.clear();
+        activationNorms.clear();
+        hasSelection = false;
+        selected = Set.of();
+        lastScores = Map.of();
+        if (Freezer.hasSpectrumFreeze(a)) {
+            selected = trainableModulesOf(a);
+            hasSelection = true;
+            LOG.info("Spectrum resumes the selection carried by the network: {} of {} modules trainable",
+                    selected.size(), a.weights().entries().size());
+        }
+    }
+
+    private static Set<String> trainableModulesOf(ModelAdapter a) {
+        Set<String> out = new LinkedHashSet<>();
+        for (NetworkWeights.Entry e : a.weights().entries()) {
+            org.deeplearning4j.nn.api.Layer l = a.layer(e.layer());
+            if (l instanceof ai.spectrum.training.freeze.SelectiveFreezeLayerImpl s) {
+                if (!s.selectiveConfig().isFrozen(e.paramKey())) {
+                    out.add(e.info().name());
+                }
+            } else if (!(l instanceof org.deeplearning4j.nn.layers.FrozenLayer)) {
+                out.add(e.info().name());
+            }
+        }
+        return out;
+    }
+
+    private SelectionEvent select(int iteration) {
+        long t0 = System.nanoTime();
+        int epoch = adapter.epochCount();
+        NetworkWeights weights = adapter.weights();
+        Map<String, Double> frozenScores = new HashMap<>();
+        if (hasSelection) {
+            lastScores.forEach((m, v) -> {
+                if (!selected.contains(m)) {
+                    frozenScores.put(m, v); // frozen since then: bit-identical weights, same score
+                }
+            });
+        }
+        SelectionStrategy.Choice choice = strategy.choose(new SelectionContext(weights, iteration, epoch, seed,
+                gradientNorms, activationNorms, frozenScores));
+        List<ModuleScore> scores = new ArrayList<>();
+        Map<String, Double> scoreMap = new LinkedHashMap<>();
+        for (NetworkWeights.Entry e : weights.entries()) {
+            String name = e.info().name();
+            Double s = choice.scores().get(name);
+            if (s == null) {
+                throw new IllegalStateException("strategy '" + strategy.name() + "' gave no score for module '"
+                        + name + "'");
+            }
+            scores.add(ModuleScore.ofValue(name, e.info().type(), s));
+            scoreMap.put(name, s);
+        }
+        Selection selection = selector.select(scores);
+        Set<String> chosen = new LinkedHashSet<>();
+        for (NetworkWeights.Entry e : weights.entries()) {
+            String name = e.info().name();
+            if (selection.isTrainable(name) || choice.forced().contains(name)) {
+                chosen.add(name);
+            }
+        }
+        if (chosen.isEmpty()) {
+            throw new IllegalStateException("Spectrum selected no module to train: the top " + topPercent
+                    + "% of each module type rounds down to zero modules (or none passed the minimum SNR "
+                    + minSnr + ") in a network of " + weights.entries().size()
+                    + " modules; raise optTopPercent, lower optMinSnr or add optAlwaysTrain patterns");
+        }
+        FreezePlan plan = FreezePlan.forModules(adapter, weights, chosen);
+        Freezer.Outcome outcome = Freezer.apply(adapter, plan);
+        long nanos = System.nanoTime() - t0;
+        selectionNanos += nanos;
+        boolean changed = !chosen.equals(selected) || !hasSelection;
+        Set<String> structural = new LinkedHashSet<>();
+        for (String layer : plan.layers()) {
+            if (plan.structural().contains(layer)) {
+                structural.add(layer);
+            }
+        }
+        SelectionEvent event = new SelectionEvent(iteration, epoch, strategy.name(), scoreMap, chosen, structural,
+                nanos);
+        history.add(event);
+        if (changed) {
+            LOG.info("Spectrum {} selection at iteration {} (epoch {}): training {} of {} modules; {} layers frozen "
+                            + "structurally, {} partly; {} layers swapped, optimizer state kept for {} parameters, "
+                            + "state {} -> {} elements, {} ms",
+                    strategy.name(), iteration, epoch, chosen.size(), weights.entries().size(), structural.size(),
+                    plan.selective().size(), outcome.layersChanged(), outcome.statesKept(),
+                    outcome.stateLengthBefore(), outcome.stateLengthAfter(), nanos / 1_000_000);
+        } else {
+            LOG.debug("Spectrum re-selection at iteration {} kept the same {} modules", iteration, chosen.size());
+        }
+        selected = Collections.unmodifiableSet(chosen);
+        lastScores = scoreMap;
+        hasSelection = true;
+        return event;
+    }
+
+    /** Validating builder for {@link SpectrumListener}; every option has a documented default. */
+    public static final class Builder {
+        private double topPercent = 25;
+        private ReselectionSchedule schedule = ReselectionSchedule.everyEpochs(1);
+        private SnrRule rule = SnrRule.CURRENT;
+        private double minSnr = Double.NEGATIVE_INFINITY;
+        private final List<String> alwaysTrain = new ArrayList<>();
+        private SelectionStrategy strategy;
+        private long seed = 42;
+        private int analyzerThreads = 1;
+
+        private Builder() {
+        }
+
+        /** Percentage of each module type to train, in (0, 100]; default 25. */
+        public Builder optTopPercent(double percent) {
+            if (!(percent > 0 && percent <= 100)) {
+                throw new IllegalArgumentException("top percent must be in (0, 100], got " + percent);
+            }
+            this.topPercent = percent;
+            return this;
+        }
+
+        /** Re-select after every {@code n} iterations (n ≥ 1); replaces the default of every epoch. */
+        public Builder optReselectEveryIterations(int n) {
+            this.schedule = ReselectionSchedule.everyIterations(n);
+            return this;
+        }
+
+        /** Re-select after every {@code n} epochs (n ≥ 1); default 1. */
+        public Builder optReselectEveryEpochs(int n) {
+            this.schedule = ReselectionSchedule.everyEpochs(n);
+            return this;
+        }
+
+        /** SNR rule of the default SNR strategy; default {@link SnrRule#CURRENT}. Ignored with optStrategy. */
+        public Builder optRule(SnrRule rule) {
+            this.rule = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /** Modules with an SNR below this are not selected by rank (SNR strategy only); default none. */
+        public Builder optMinSnr(double minSnr) {
+            if (Double.isNaN(minSnr)) {
+                throw new IllegalArgumentException("minimum SNR must not be NaN");
+            }
+            this.minSnr = minSnr;
+            return this;
+        }
+
+        /**
+         * Regular expressions over module names that always train; each must match a module of the network (checked
+         * at the first selection). Default none.
+         */
+        public Builder optAlwaysTrain(String... patterns) {
+            for (String p : patterns) {
+                alwaysTrain.add(Objects.requireNonNull(p, "pattern"));
+            }
+            return this;
+        }
+
+        /** How modules are scored; default {@link SelectionStrategy#snr(SnrRule, int)} with the rule and threads. */
+        public Builder optStrategy(SelectionStrategy strategy) {
+            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /** Seed for the random and LISA strategies; default 42. */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Threads for the SNR analyzer, ≥ 1; default 1. Ignored with optStrategy. */
+        public Builder optAnalyzerThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
+            }
+            this.analyzerThreads = threads;
+            return this;
+        }
+
+        /**
+         * Builds the listener.
+         *
+         * @throws IllegalArgumentException if an always-train pattern is not a valid regular expression
+         */
+        public SpectrumListener build() {
+            return new SpectrumListener(this);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package ai.spectrum.training.freeze;
+
+import ai.spectrum.analysis.NetworkWeights;
+
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which parameters of which layers are frozen, and which layers are frozen structurally.
+ *
+ * <p>A weight matrix trains exactly when its module is selected; a layer's other parameters (bias, layer-norm gain,
+ * batch-norm parameters and statistics) train when any weight matrix of that layer trains. Layers without weight
+ * matrices (batch norm, activation, pooling) are therefore frozen.
+ *
+ * @param frozenParams per layer slot, its frozen parameter keys (every layer slot is present; empty = trainable)
+ * @param structural   the fully frozen layers that are swapped to DL4J's {@code FrozenLayer} (no backprop through
+ *                     them); all other layers with frozen parameters are frozen through {@link SelectiveFreezeLayer}
+ */
+public record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural) {
+    public FreezePlan {
+        Map<String, Set<String>> copy = new LinkedHashMap<>();
+        frozenParams.forEach((k, v) -> copy.put(k, Collections.unmodifiableSet(new TreeSet<>(v))));
+        frozenParams = Collections.unmodifiableMap(copy);
+        structural = Set.copyOf(structural);
+        for (String s : structural) {
+            if (!frozenParams.containsKey(s)) {
+                throw new IllegalArgumentException("structural layer '" + s + "' is not a layer of the plan");
+            }
+        }
+    }
+
+    /**
+     * The plan that trains exactly the given modules.
+     *
+     * @param adapter          the network
+     * @param weights          its weight matrices (module names)
+     * @param trainableModules selected module names; each must be a module of {@code weights}
+     */
+    public static FreezePlan forModules(ModelAdapter adapter, NetworkWeights weights, Set<String> trainableModules) {
+        Objects.requireNonNull(trainableModules, "trainableModules");
+        for (String m : trainableModules) {
+            if (weights.entry(m) == null) {
+                throw new IllegalArgumentException("'" + m + "' is not a weight module of the network");
+            }
+        }
+        Map<String, Set<String>> frozen = new LinkedHashMap<>();
+        Set<String> fullyFrozen = new HashSet<>();
+        for (String layer : adapter.layerNames()) {
+            Set<String> params = new LinkedHashSet<>(Freezer.baseLayer(adapter.layer(layer)).paramTable().keySet());
+            Set<String> weightParams = new HashSet<>();
+            boolean anyTrainable = false;
+            Set<String> trainable = new HashSet<>();
+            for (NetworkWeights.Entry e : weights.entries()) {
+                if (e.layer().equals(layer)) {
+                    weightParams.add(e.paramKey());
+                    if (trainableModules.contains(e.info().name())) {
+                        trainable.add(e.paramKey());
+                        anyTrainable = true;
+                    }
+                }
+            }
+            Set<String> f = new TreeSet<>();
+            for (String p : params) {
+                boolean trains = weightParams.contains(p) ? trainable.contains(p) : anyTrainable;
+                if (!trains) {
+                    f.add(p);
+                }
+            }
+            frozen.put(layer, f);
+            if (f.size() == params.size()) {
+                fullyFrozen.add(layer);
+            }
+        }
+        return new FreezePlan(frozen, adapter.structurallyFreezable(fullyFrozen));
+    }
+
+    /** Layers with at least one frozen parameter that stay on the backprop path. */
+    public Set<String> selective() {
+        Set<String> out = new LinkedHashSet<>();
+        frozenParams.forEach((k, v) -> {
+            if (!v.isEmpty() && !structural.contains(k)) {
+                out.add(k);
+            }
+        });
+        return out;
+    }
+
+    /** Layer names in order. */
+    public List<String> layers() {
+        return List.copyOf(frozenParams.keySet());
+    }
+}

@@ -1,0 +1,172 @@
+package ai.spectrum.training.freeze;
+
+import ai.spectrum.analysis.NetworkWeights;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.MultiLayerUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@link ModelAdapter} for a {@link MultiLayerNetwork}; layer slots are named as {@link NetworkWeights} names them. */
+final class MultiLayerAdapter implements ModelAdapter {
+    private static final Field LAYER_MAP;
+
+    static {
+        try {
+            LAYER_MAP = MultiLayerNetwork.class.getDeclaredField("layerMap");
+            LAYER_MAP.setAccessible(true);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final MultiLayerNetwork net;
+
+    MultiLayerAdapter(MultiLayerNetwork net) {
+        this.net = net;
+    }
+
+    @Override
+    public Model model() {
+        return net;
+    }
+
+    @Override
+    public NetworkWeights weights() {
+        return NetworkWeights.of(net);
+    }
+
+    @Override
+    public List<String> layerNames() {
+        List<String> out = new ArrayList<>();
+        Layer[] layers = net.getLayers();
+        for (int i = 0; i < layers.length; i++) {
+            out.add(nameOf(layers[i], i));
+        }
+        return out;
+    }
+
+    private static String nameOf(Layer layer, int index) {
+        org.deeplearning4j.nn.conf.layers.Layer c = layer.conf().getLayer();
+        while (c instanceof BaseWrapperLayer w) {
+            c = w.getUnderlying();
+        }
+        if (c instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) {
+            c = f.getLayer();
+        }
+        return c.getLayerName() == null ? Integer.toString(index) : c.getLayerName();
+    }
+
+    private int indexOf(String name) {
+        int i = layerNames().indexOf(name);
+        if (i < 0) {
+            throw new IllegalArgumentException("no layer named '" + name + "'");
+        }
+        return i;
+    }
+
+    @Override
+    public Layer layer(String name) {
+        return net.getLayer(indexOf(name));
+    }
+
+    @Override
+    public NeuralNetConfiguration layerConf(String name) {
+        return net.getLayerWiseConfigurations().getConf(indexOf(name));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void replace(String name, Layer runtime, NeuralNetConfiguration conf) {
+        int i = indexOf(name);
+        Layer old = net.getLayers()[i];
+        net.getLayers()[i] = runtime;
+        net.getLayerWiseConfigurations().getConfs().set(i, conf);
+        try {
+            Map<String, Layer> map = (Map<String, Layer>) LAYER_MAP.get(net);
+            if (map != null) {
+                map.replaceAll((k, v) -> v == old ? runtime : v);
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot update the MultiLayerNetwork's layer map", e);
+        }
+    }
+
+    /** MultiLayerNetwork stops backprop at the first FrozenLayer from the top, so only a prefix may be structural. */
+    @Override
+    public Set<String> structurallyFreezable(Set<String> fullyFrozen) {
+        Set<String> out = new HashSet<>();
+        for (String name : layerNames()) {
+            if (!fullyFrozen.contains(name)) {
+                break;
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    @Override
+    public void initGradientsView() {
+        net.initGradientsView();
+    }
+
+    @Override
+    public BaseMultiLayerUpdater<?> currentUpdater() {
+        return (BaseMultiLayerUpdater<?>) net.getUpdater(false);
+    }
+
+    @Override
+    public BaseMultiLayerUpdater<?> newUpdater() {
+        return new MultiLayerUpdater(net);
+    }
+
+    @Override
+    public void install(Updater updater) {
+        net.setUpdater(updater);
+    }
+
+    @Override
+    public String gradientKey(String layerName, String paramKey) {
+        return indexOf(layerName) + "_" + paramKey;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Map<String, INDArray> activationsByLayer(Object forwardPassActivations) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (forwardPassActivations instanceof List<?> list) {
+            List<String> names = layerNames();
+            // element 0 is the input; element i+1 is layer i's output
+            for (int i = 0; i < names.size(); i++) {
+                // the output layer is not in DL4J's forward-pass list: use its input instead
+                int k = i + 1 < list.size() ? i + 1 : list.size() - 1;
+                if (k >= 0) {
+                    out.put(names.get(i), (INDArray) list.get(k));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int iterationCount() {
+        return net.getIterationCount();
+    }
+
+    @Override
+    public int epochCount() {
+        return net.getEpochCount();
+    }
+}

@@ -1,0 +1,246 @@
+package ai.spectrum.training;
+
+import ai.spectrum.analysis.ModuleScore;
+import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.training.TestNets.Options;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SelectionTests {
+
+    @Nested
+    @DisplayName("bad configuration")
+    class BadConfiguration {
+
+        @ParameterizedTest
+        @ValueSource(doubles = {0, -5, 100.5, Double.NaN})
+        @DisplayName("a top percent outside (0, 100] is rejected, naming the value")
+        void percentOutOfRange(double p) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SpectrumListener.builder().optTopPercent(p));
+            assertTrue(e.getMessage().contains(Double.toString(p)), e.getMessage());
+        }
+
+        @ParameterizedTest
+        @ValueSource(ints = {0, -3})
+        @DisplayName("an interval ≤ 0 is rejected for iterations and epochs")
+        void intervalNotPositive(int n) {
+            assertThrows(IllegalArgumentException.class, () -> SpectrumListener.builder().optReselectEveryIterations(n));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SpectrumListener.builder().optReselectEveryEpochs(n));
+            assertTrue(e.getMessage().contains(Integer.toString(n)), e.getMessage());
+        }
+
+        @Test
+        @DisplayName("an invalid always-train regular expression is rejected at build time")
+        void invalidRegex() {
+            assertThrows(IllegalArgumentException.class,
+                    () -> SpectrumListener.builder().optAlwaysTrain("d[0").build());
+        }
+
+        @Test
+        @DisplayName("an always-train pattern that matches no module fails the selection, also inside fit")
+        void alwaysTrainMatchesNothing() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            SpectrumListener l = SpectrumListener.builder().optAlwaysTrain("attention.*").build();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.selectNow(g));
+            assertTrue(e.getMessage().contains("attention.*"), e.getMessage());
+            ComputationGraph g2 = TestNets.graph(Options.plain());
+            g2.addListeners(SpectrumListener.builder().optAlwaysTrain("attention.*").build());
+            assertThrows(IllegalArgumentException.class, () -> g2.fit(TestNets.iterator(TestNets.batches(1, 1))));
+        }
+
+        @Test
+        @DisplayName("a model without weight matrices is rejected")
+        void noWeights() {
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().list()
+                    .layer(new ActivationLayer.Builder().activation(Activation.TANH).build())
+                    .layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build())
+                    .build();
+            MultiLayerNetwork net = new MultiLayerNetwork(conf);
+            net.init();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SpectrumListener.builder().build().selectNow(net));
+            assertTrue(e.getMessage().contains("no weight matrices"), e.getMessage());
+        }
+
+        @Test
+        @DisplayName("a selection that would train nothing is an error, not a silent no-op")
+        void nothingSelected() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> SpectrumListener.builder().optTopPercent(10).build().selectNow(g));
+            assertTrue(e.getMessage().contains("optTopPercent"), e.getMessage());
+        }
+
+        @Test
+        @DisplayName("a model that is neither ComputationGraph nor MultiLayerNetwork is rejected")
+        void unsupportedModel() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SpectrumListener.builder().build().selectNow(g.getLayer("d0")));
+            assertTrue(e.getMessage().contains("ComputationGraph and MultiLayerNetwork"), e.getMessage());
+        }
+    }
+
+    @Nested
+    @DisplayName("strategies")
+    class StrategiesBehaviour {
+
+        private SelectionEvent selectWith(SelectionStrategy s, double percent, long seed) {
+            return SpectrumListener.builder().optTopPercent(percent).optStrategy(s).optSeed(seed).build()
+                    .selectNow(TestNets.graph(Options.plain()));
+        }
+
+        @Test
+        @DisplayName("SNR (default) scores every module with the analyzer and trains the top share of each type")
+        void snrIsDefault() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().build();
+            Map<String, Double> expected = new LinkedHashMap<>();
+            for (NetworkWeights.Entry e : NetworkWeights.of(g).entries()) {
+                ModuleScore s = analyzer.score(e.info().name(), e.info().type(), e.array());
+                expected.put(e.info().name(), s.snr());
+            }
+            SelectionEvent ev = SpectrumListener.builder().optTopPercent(67).build().selectNow(g);
+            assertEquals("snr", ev.strategy());
+            assertEquals(expected, ev.scores());
+            String worst = expected.entrySet().stream().filter(x -> !x.getKey().equals("out"))
+                    .min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            assertEquals(2, ev.selected().size());
+            assertTrue(!ev.selected().contains(worst) && !ev.selected().contains("out"), ev.toString());
+        }
+
+        @Test
+        @DisplayName("SNR re-selection reuses the scores of frozen modules and still equals a fresh scan")
+        void snrReuseMatchesFreshScan() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            SpectrumListener l = SpectrumListener.builder().optTopPercent(67).optReselectEveryIterations(3).build();
+            g.addListeners(l);
+            g.fit(TestNets.iterator(TestNets.batches(3, 8)));
+            assertEquals(2, l.history().size());
+            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().build();
+            for (NetworkWeights.Entry e : NetworkWeights.of(g).entries()) {
+                double fresh = analyzer.score(e.info().name(), e.info().type(), e.array()).snr();
+                assertEquals(fresh, l.history().get(1).scores().get(e.info().name()), e.info().name());
+            }
+            assertTrue(!l.history().get(0).scores().get("d0").equals(l.history().get(1).scores().get("d0"))
+                    || !l.history().get(0).scores().get("d1").equals(l.history().get(1).scores().get("d1")),
+                    "a trained module's SNR should have been recomputed");
+        }
+
+        @Test
+        @DisplayName("first-k and last-k take modules from the input side and the output side of each type")
+        void positional() {
+            assertEquals(Set.of("d0", "d1"), selectWith(SelectionStrategy.firstK(), 67, 1).selected());
+            assertEquals(Set.of("d1", "d2"), selectWith(SelectionStrategy.lastK(), 67, 1).selected());
+        }
+
+        @Test
+        @DisplayName("random is reproducible from the seed and varies with it")
+        void random() {
+            SelectionEvent a = selectWith(SelectionStrategy.random(), 34, 3);
+            SelectionEvent b = selectWith(SelectionStrategy.random(), 34, 3);
+            assertEquals(a.selected(), b.selected());
+            assertEquals(a.scores(), b.scores());
+            boolean differs = false;
+            for (long seed = 4; seed < 12 && !differs; seed++) {
+                differs = !selectWith(SelectionStrategy.random(), 34, seed).scores().equals(a.scores());
+            }
+            assertTrue(differs);
+        }
+
+        @Test
+        @DisplayName("LISA always trains the first and the last module")
+        void lisa() {
+            for (long seed = 0; seed < 5; seed++) {
+                Set<String> sel = selectWith(SelectionStrategy.lisa(), 34, seed).selected();
+                assertTrue(sel.contains("d0") && sel.contains("out"), sel.toString());
+                assertEquals(3, sel.size(), "first, last and one of three dense modules: " + sel);
+            }
+        }
+
+        @Test
+        @DisplayName("gradient norm selects after the first iteration, from the raw gradients of that iteration")
+        void gradientNorm() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            List<DataSet> data = TestNets.batches(3, 4);
+            ComputationGraph probe = g.clone();
+            probe.setInputs(data.get(0).getFeatures());
+            probe.setLabels(data.get(0).getLabels());
+            probe.computeGradientAndScore();
+            Map<String, Double> expected = new LinkedHashMap<>();
+            for (String m : List.of("d0", "d1", "d2", "out")) {
+                INDArray grad = probe.gradient().getGradientFor(m + "_W");
+                expected.put(m, grad.norm2Number().doubleValue());
+            }
+            SpectrumListener l = SpectrumListener.builder().optTopPercent(67)
+                    .optStrategy(SelectionStrategy.gradientNorm()).optReselectEveryIterations(100).build();
+            g.addListeners(l);
+            g.fit(TestNets.iterator(data));
+            assertEquals(1, l.history().size());
+            SelectionEvent ev = l.history().get(0);
+            assertEquals(1, ev.iteration());
+            assertEquals(expected, ev.scores());
+        }
+
+        @Test
+        @DisplayName("activation norm selects after the first iteration, with a positive score per module")
+        void activationNorm() {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            SpectrumListener l = SpectrumListener.builder().optTopPercent(67)
+                    .optStrategy(SelectionStrategy.activationNorm()).build();
+            g.addListeners(l);
+            g.fit(TestNets.iterator(TestNets.batches(3, 4)));
+            SelectionEvent ev = l.history().get(0);
+            assertEquals(1, ev.iteration());
+            assertEquals(4, ev.scores().size());
+            ev.scores().values().forEach(v -> assertTrue(v > 0 && Double.isFinite(v), ev.toString()));
+            assertEquals(2, ev.selected().size());
+        }
+    }
+
+    @Test
+    @DisplayName("the history round-trips through JSON lines, non-finite scores included")
+    void historyJsonLines() throws IOException {
+        Map<String, Double> scores = new LinkedHashMap<>();
+        scores.put("a", Double.POSITIVE_INFINITY);
+        scores.put("b", Double.NaN);
+        scores.put("c", 0.125);
+        List<SelectionEvent> events = List.of(
+                new SelectionEvent(0, 0, "snr", scores, Set.of("a"), Set.of(), 1234),
+                new SelectionEvent(40, 2, "snr", Map.of("a", 1.0), Set.of("a"), Set.of("x"), 99));
+        StringWriter w = new StringWriter();
+        SelectionHistory.write(events, w);
+        assertEquals(2, w.toString().split("\n").length);
+        assertEquals(events, SelectionHistory.read(new StringReader(w.toString())));
+        IOException e = assertThrows(IOException.class, () -> SelectionHistory.read(new StringReader("{\n")));
+        assertTrue(e.getMessage().contains("line 1"), e.getMessage());
+    }
+}

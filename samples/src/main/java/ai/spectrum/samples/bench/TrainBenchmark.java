@@ -1,0 +1,457 @@
+package ai.spectrum.samples.bench;
+
+import ai.spectrum.training.SpectrumListener;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bench-train}: full fine-tuning versus Spectrum-25 and Spectrum-50 on one residual ComputationGraph, in one
+ * run (same JVM, same data, same initial weights).
+ *
+ * <p>The network: a stem dense layer, {@code blocks} residual MLP blocks {@code x + down(relu(up(x)))} whose layers
+ * are named {@code layers.<i>.mlp.up_proj} / {@code layers.<i>.mlp.down_proj} (two module types), and a softmax head;
+ * Adam. Each configuration trains {@code epochs} epochs of {@code iterations} minibatches; the first epoch is warm-up
+ * and is not timed. Spectrum uses its defaults (SNR, re-selection every epoch).
+ *
+ * <p>All child JVMs get {@code OMP_NUM_THREADS=--threads} (default 1): on a shared machine, native thread pools
+ * larger than the idle cores make every op wait and swamp the comparison. Timing runs the three configurations in one
+ * child JVM, one epoch of each in turn (so load changes hit all alike), and takes each one's median epoch; memory runs
+ * each configuration in its own child JVM, so that its peak is its own. Printed ratios (Spectrum over full):
+ * {@code step_time_ratio_s25} (ms per iteration, selection time excluded), {@code state_bytes_ratio_s25} (bytes of the
+ * flattened gradient array plus the updater state array, as allocated), {@code optimizer_state_ratio_s25} (updater
+ * state alone), {@code peak_offheap_ratio_s25} (peak growth of off-heap memory — resident set minus committed heap —
+ * over the value before the network was built, sampled after every backward pass and iteration), and
+ * {@code reselect_overhead} (Spectrum-25's time spent selecting ÷ its training time, at the default interval of one
+ * epoch; it scales with 1 / epoch length).
+ */
+@Command(name = "bench-train", mixinStandardHelpOptions = true,
+        description = "Benchmark full fine-tuning vs Spectrum-25 and Spectrum-50 training on a residual graph.")
+public final class TrainBenchmark implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "Small sizes: finishes in well under two minutes.")
+    boolean quick;
+
+    @Option(names = "--seed", description = "Seed for weights and data (default ${DEFAULT-VALUE}).")
+    long seed = 12345;
+
+    @Option(names = "--threads", description = "Native (OpenMP) threads per configuration's JVM, default "
+            + "${DEFAULT-VALUE}: on a shared machine more threads than idle cores make every op wait.")
+    int threads = 1;
+
+    @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
+    String child;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Sizes of one benchmark run. */
+    record Sizes(int in, int hidden, int blocks, int batch, int iterations, int epochs, int classes) {
+        int weightLayers() {
+            return 2 * blocks + 2;
+        }
+    }
+
+    /** What one configuration measured. */
+    record Measurement(String name, double msPerIteration, long stateBytes, long optimizerBytes, long peakOffHeap,
+                       long selectionNanos, long trainingNanos, int trainable, int modules) {
+    }
+
+    private Sizes sizes() {
+        return quick ? new Sizes(128, 128, 6, 32, 60, 4, 10) : new Sizes(256, 256, 8, 64, 200, 4, 10);
+    }
+
+    private static double percentOf(String config) {
+        return switch (config) {
+            case "full" -> 0;
+            case "spectrum-25" -> 25;
+            case "spectrum-50" -> 50;
+            default -> throw new CommandLine.ParameterException(new CommandLine(new TrainBenchmark()),
+                    "unknown configuration '" + config + "' (full, spectrum-25, spectrum-50)");
+        };
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        Sizes sizes = sizes();
+        if ("timing".equals(child)) {
+            for (Measurement m : timeInterleaved(sizes, data(sizes))) {
+                print(out, m);
+            }
+            out.flush();
+            return 0;
+        }
+        if (child != null) {
+            print(out, run(child, sizes, data(sizes), percentOf(child), 2));
+            out.flush();
+            return 0;
+        }
+        if (threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be ≥ 1, got " + threads);
+        }
+        out.printf(Locale.ROOT, "# bench-train %s: %d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d,"
+                        + " epochs of %d iterations, Adam, OMP_NUM_THREADS=%d. Timing: one JVM, configurations"
+                        + " interleaved epoch by epoch, %d epochs each (first is warm-up), median epoch."
+                        + " Memory: one JVM per configuration, 2 epochs.%n",
+                quick ? "--quick" : "full", sizes.weightLayers(), sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(),
+                sizes.batch(), sizes.iterations(), threads, sizes.epochs());
+        out.flush();
+        Map<String, Measurement> timing = new LinkedHashMap<>();
+        for (Measurement m : runChild("timing")) {
+            timing.put(m.name(), m);
+        }
+        Map<String, Measurement> results = new LinkedHashMap<>();
+        for (String config : List.of("full", "spectrum-25", "spectrum-50")) {
+            Measurement mem = runChild(config).get(0);
+            Measurement t = timing.get(config);
+            results.put(config, new Measurement(config, t.msPerIteration(), mem.stateBytes(), mem.optimizerBytes(),
+                    mem.peakOffHeap(), t.selectionNanos(), t.trainingNanos(), t.trainable(), t.modules()));
+        }
+        Measurement full = results.get("full");
+        Measurement s25 = results.get("spectrum-25");
+        Measurement s50 = results.get("spectrum-50");
+        for (Measurement m : results.values()) {
+            out.printf(Locale.ROOT, "# %-12s %8.2f ms/iter  trainable %2d/%2d modules  grad+state %,12d B  "
+                            + "peak off-heap +%,13d B  selection %8.1f ms of %9.1f ms%n",
+                    m.name(), m.msPerIteration(), m.trainable(), m.modules(), m.stateBytes(), m.peakOffHeap(),
+                    m.selectionNanos() / 1e6, m.trainingNanos() / 1e6);
+        }
+        out.printf(Locale.ROOT, "step_time_ratio_s25=%.3f%n", s25.msPerIteration() / full.msPerIteration());
+        out.printf(Locale.ROOT, "step_time_ratio_s50=%.3f%n", s50.msPerIteration() / full.msPerIteration());
+        out.printf(Locale.ROOT, "state_bytes_ratio_s25=%.3f%n", (double) s25.stateBytes() / full.stateBytes());
+        out.printf(Locale.ROOT, "state_bytes_ratio_s50=%.3f%n", (double) s50.stateBytes() / full.stateBytes());
+        out.printf(Locale.ROOT, "optimizer_state_ratio_s25=%.3f%n", (double) s25.optimizerBytes() / full.optimizerBytes());
+        out.printf(Locale.ROOT, "peak_offheap_ratio_s25=%.3f%n", (double) s25.peakOffHeap() / full.peakOffHeap());
+        out.printf(Locale.ROOT, "peak_offheap_ratio_s50=%.3f%n", (double) s50.peakOffHeap() / full.peakOffHeap());
+        out.printf(Locale.ROOT, "reselect_overhead=%.4f%n", (double) s25.selectionNanos() / s25.trainingNanos());
+        out.flush();
+        return 0;
+    }
+
+    private static void print(PrintWriter out, Measurement m) {
+        out.println(RESULT + m.name() + " " + m.msPerIteration() + " " + m.stateBytes() + " " + m.optimizerBytes()
+                + " " + m.peakOffHeap() + " " + m.selectionNanos() + " " + m.trainingNanos() + " " + m.trainable()
+                + " " + m.modules());
+    }
+
+    /** Times the three configurations in one JVM, one epoch of each in turn, so that load changes hit all alike. */
+    private List<Measurement> timeInterleaved(Sizes s, List<DataSet> data) {
+        List<String> names = List.of("full", "spectrum-25", "spectrum-50");
+        List<ComputationGraph> nets = new ArrayList<>();
+        List<SpectrumListener> listeners = new ArrayList<>();
+        for (String n : names) {
+            ComputationGraph net = network(s, seed);
+            double percent = percentOf(n);
+            SpectrumListener l = percent > 0 ? SpectrumListener.builder().optTopPercent(percent).build() : null;
+            if (l != null) {
+                net.addListeners(l);
+            }
+            nets.add(net);
+            listeners.add(l);
+        }
+        List<List<Long>> epochNanos = new ArrayList<>();
+        long[] selection = new long[names.size()];
+        long[] training = new long[names.size()];
+        names.forEach(n -> epochNanos.add(new ArrayList<>()));
+        for (int e = 0; e < s.epochs(); e++) {
+            for (int i = 0; i < names.size(); i++) {
+                SpectrumListener l = listeners.get(i);
+                long sel0 = l == null ? 0 : l.selectionNanos();
+                long t0 = System.nanoTime();
+                nets.get(i).fit(new ListIterator(data));
+                long wall = System.nanoTime() - t0;
+                long sel = l == null ? 0 : l.selectionNanos() - sel0;
+                if (e > 0) {
+                    epochNanos.get(i).add(wall - sel);
+                    selection[i] += sel;
+                    training[i] += wall - sel;
+                }
+            }
+        }
+        List<Measurement> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            List<Long> t = new ArrayList<>(epochNanos.get(i));
+            java.util.Collections.sort(t);
+            double median = t.size() % 2 == 1 ? t.get(t.size() / 2) : (t.get(t.size() / 2 - 1) + t.get(t.size() / 2)) / 2.0;
+            int modules = ai.spectrum.analysis.NetworkWeights.of(nets.get(i)).entries().size();
+            int trainable = listeners.get(i) == null ? modules : listeners.get(i).selected().size();
+            out.add(new Measurement(names.get(i), median / 1e6 / data.size(), 0, 0, 0, selection[i], training[i],
+                    trainable, modules));
+        }
+        return out;
+    }
+
+    private static final String RESULT = "bench-train-result ";
+
+    /** Runs a child mode ({@code timing} or one configuration's memory run) in a fresh JVM. */
+    private List<Measurement> runChild(String mode) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                TrainBenchmark.class.getName(), "--child", mode, "--seed", Long.toString(seed)));
+        if (quick) {
+            cmd.add("--quick");
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        Process p = pb.start();
+        List<Measurement> results = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith(RESULT)) {
+                    String[] f = line.substring(RESULT.length()).trim().split(" ");
+                    results.add(new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]),
+                            Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]),
+                            Integer.parseInt(f[7]), Integer.parseInt(f[8])));
+                }
+            }
+        }
+        int code = p.waitFor();
+        if (code != 0 || results.isEmpty()) {
+            throw new IllegalStateException("benchmark run '" + mode + "' failed (exit code " + code
+                    + "); see its output above");
+        }
+        return results;
+    }
+
+    static ComputationGraph network(Sizes s, long seed) {
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(seed)
+                .updater(new Adam(1e-3)).graphBuilder().addInputs("in")
+                .addLayer("stem", new DenseLayer.Builder().nIn(s.in()).nOut(s.hidden()).activation(Activation.RELU)
+                        .build(), "in");
+        String prev = "stem";
+        for (int i = 0; i < s.blocks(); i++) {
+            String p = "layers." + i + ".mlp.";
+            b.addLayer(p + "up_proj", new DenseLayer.Builder().nIn(s.hidden()).nOut(4 * s.hidden())
+                    .activation(Activation.RELU).build(), prev);
+            b.addLayer(p + "down_proj", new DenseLayer.Builder().nIn(4 * s.hidden()).nOut(s.hidden())
+                    .activation(Activation.IDENTITY).build(), p + "up_proj");
+            b.addVertex("layers." + i + ".residual", new ElementWiseVertex(ElementWiseVertex.Op.Add), prev,
+                    p + "down_proj");
+            prev = "layers." + i + ".residual";
+        }
+        b.addLayer("lm_head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(s.hidden())
+                .nOut(s.classes()).activation(Activation.SOFTMAX).build(), prev);
+        ComputationGraph g = new ComputationGraph(b.setOutputs("lm_head").setInputTypes(InputType.feedForward(s.in()))
+                .build());
+        g.init();
+        return g;
+    }
+
+    private List<DataSet> data(Sizes s) {
+        Nd4j.getRandom().setSeed(seed + 1);
+        INDArray teacher = Nd4j.randn(s.in(), s.classes());
+        List<DataSet> out = new ArrayList<>();
+        for (int i = 0; i < s.iterations(); i++) {
+            INDArray x = Nd4j.randn(s.batch(), s.in());
+            INDArray cls = Nd4j.argMax(x.mmul(teacher), 1);
+            INDArray y = Nd4j.zeros(s.batch(), s.classes());
+            for (int r = 0; r < s.batch(); r++) {
+                y.putScalar(r, cls.getInt(r), 1.0);
+            }
+            out.add(new DataSet(x, y));
+        }
+        return out;
+    }
+
+    private Measurement run(String name, Sizes s, List<DataSet> data, double percent, int epochs) {
+        settleMemory();
+        long base = OffHeap.bytes();
+        ComputationGraph net = network(s, seed);
+        SpectrumListener spectrum = percent > 0 ? SpectrumListener.builder().optTopPercent(percent).build() : null;
+        PeakSampler sampler = new PeakSampler();
+        if (spectrum != null) {
+            net.addListeners(spectrum, sampler);
+        } else {
+            net.addListeners(sampler);
+        }
+        long trainingNanos = 0;
+        long selectionNanos = 0;
+        long timedIterations = 0;
+        for (int e = 0; e < epochs; e++) {
+            long sel0 = spectrum == null ? 0 : spectrum.selectionNanos();
+            long t0 = System.nanoTime();
+            net.fit(new ListIterator(data));
+            long wall = System.nanoTime() - t0;
+            long sel = spectrum == null ? 0 : spectrum.selectionNanos() - sel0;
+            if (e > 0) {
+                trainingNanos += wall - sel;
+                selectionNanos += sel;
+                timedIterations += data.size();
+            }
+        }
+        long optimizerBytes = bytes(net.getUpdater().getStateViewArray());
+        long stateBytes = bytes(net.getFlattenedGradients()) + optimizerBytes;
+        int modules = ai.spectrum.analysis.NetworkWeights.of(net).entries().size();
+        int trainable = spectrum == null ? modules : spectrum.selected().size();
+        return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, optimizerBytes,
+                sampler.peak - base,
+                selectionNanos, trainingNanos, trainable, modules);
+    }
+
+    private static long bytes(INDArray a) {
+        return a == null ? 0 : a.length() * a.dataType().width();
+    }
+
+    private static void settleMemory() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Samples off-heap bytes during training: after the backward pass (activations alive) and each iteration. */
+    private static final class PeakSampler extends BaseTrainingListener {
+        long peak = OffHeap.bytes();
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            peak = Math.max(peak, OffHeap.bytes());
+        }
+
+        @Override
+        public void onBackwardPass(Model model) {
+            peak = Math.max(peak, OffHeap.bytes());
+        }
+    }
+
+    /**
+     * Off-heap bytes of this process: resident set size minus the committed Java heap. ND4J's CPU buffers are not
+     * counted by JavaCPP's or ND4J's allocation trackers in M2.1, so the resident set is the honest measure.
+     */
+    private static final class OffHeap {
+        private static final java.lang.reflect.Method PHYSICAL;
+
+        static {
+            java.lang.reflect.Method m;
+            try {
+                m = Class.forName("org.bytedeco.javacpp.Pointer").getMethod("physicalBytes");
+            } catch (ReflectiveOperationException e) {
+                m = null;
+            }
+            PHYSICAL = m;
+        }
+
+        static long bytes() {
+            try {
+                long rss = PHYSICAL == null ? 0 : (long) PHYSICAL.invoke(null);
+                return rss - Runtime.getRuntime().totalMemory();
+            } catch (ReflectiveOperationException e) {
+                return 0;
+            }
+        }
+    }
+
+    /** A synchronous iterator over fixed minibatches. */
+    private static final class ListIterator implements DataSetIterator {
+        private static final long serialVersionUID = 1L;
+        private final List<DataSet> batches;
+        private int next;
+
+        ListIterator(List<DataSet> batches) {
+            this.batches = batches;
+        }
+
+        @Override
+        public DataSet next(int num) {
+            return next();
+        }
+
+        @Override
+        public int inputColumns() {
+            return batches.get(0).getFeatures().columns();
+        }
+
+        @Override
+        public int totalOutcomes() {
+            return batches.get(0).getLabels().columns();
+        }
+
+        @Override
+        public boolean resetSupported() {
+            return true;
+        }
+
+        @Override
+        public boolean asyncSupported() {
+            return false;
+        }
+
+        @Override
+        public void reset() {
+            next = 0;
+        }
+
+        @Override
+        public int batch() {
+            return batches.get(0).numExamples();
+        }
+
+        @Override
+        public void setPreProcessor(DataSetPreProcessor preProcessor) {
+            throw new UnsupportedOperationException("no preprocessing in the benchmark");
+        }
+
+        @Override
+        public DataSetPreProcessor getPreProcessor() {
+            return null;
+        }
+
+        @Override
+        public List<String> getLabels() {
+            return null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < batches.size();
+        }
+
+        @Override
+        public DataSet next() {
+            return batches.get(next++);
+        }
+    }
+
+    /** Runs the benchmark on its own (until the {@code spectrum} command dispatches {@code bench-train}). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TrainBenchmark()).execute(args));
+    }
+}
