@@ -1,6 +1,8 @@
 package ai.spectrum.samples.bert;
 
 import ai.spectrum.io.onnx.OnnxModel;
+import ai.spectrum.training.SelectionStrategy;
+import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -33,7 +35,15 @@ public final class MlmFineTuning {
         /** Every parameter (encoder, embeddings, head). */
         FULL,
         /** Only the MLM head's transform and decoder bias; encoder and (tied) embeddings frozen. */
-        FROZEN_ENCODER
+        FROZEN_ENCODER,
+        /** Spectrum: the top 25% of each module type by SNR, plus word embeddings and head. */
+        SPECTRUM_25,
+        /** Spectrum: the top 50% of each module type by SNR, plus word embeddings and head. */
+        SPECTRUM_50,
+        /** A random 25% of each module type, plus word embeddings and head. */
+        RANDOM_25,
+        /** LISA-style cycling of 25% of each module type, plus word embeddings and head. */
+        LISA
     }
 
     /**
@@ -61,6 +71,7 @@ public final class MlmFineTuning {
     private final int validationPassages;
     private final long seed;
     private final List<TrainingListener> listeners;
+    private final int reselectEvery;
 
     private MlmFineTuning(Builder b) {
         this.mode = b.mode;
@@ -71,6 +82,7 @@ public final class MlmFineTuning {
         this.validationPassages = b.validationPassages;
         this.seed = b.seed;
         this.listeners = List.copyOf(b.listeners);
+        this.reselectEvery = b.reselectEvery;
     }
 
     public static Builder builder() {
@@ -92,6 +104,11 @@ public final class MlmFineTuning {
         }
         graph.setListeners(tie);
         graph.addListeners(listeners.toArray(new TrainingListener[0]));
+        SpectrumListener selector = selector();
+        if (selector != null) {
+            graph.addListeners(selector);
+            selector.selectNow(graph); // single-minibatch fit has no epoch callbacks
+        }
 
         try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
             MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
@@ -140,6 +157,23 @@ public final class MlmFineTuning {
         }
     }
 
+    /** The layer selector of the Spectrum-style modes; null for FULL and FROZEN_ENCODER. */
+    private SpectrumListener selector() {
+        SelectionStrategy strategy;
+        double percent;
+        switch (mode) {
+            case SPECTRUM_25 -> { strategy = SelectionStrategy.snr(); percent = 25; }
+            case SPECTRUM_50 -> { strategy = SelectionStrategy.snr(); percent = 50; }
+            case RANDOM_25 -> { strategy = SelectionStrategy.random(); percent = 25; }
+            case LISA -> { strategy = SelectionStrategy.lisa(); percent = 25; }
+            default -> { return null; }
+        }
+        // like the original tool, which always trains the embeddings and the LM head
+        return SpectrumListener.builder().optStrategy(strategy).optTopPercent(percent)
+                .optAlwaysTrain("^" + java.util.regex.Pattern.quote(BertGraph.WORD_EMBEDDINGS) + "$", "^cls\\..*")
+                .optReselectEveryIterations(reselectEvery).optSeed(seed).build();
+    }
+
     /** Mean score over the held-out batches (inference mode). */
     static double validationLoss(ComputationGraph graph, List<MultiDataSet> heldOut) {
         double sum = 0;
@@ -149,7 +183,7 @@ public final class MlmFineTuning {
         return sum / heldOut.size();
     }
 
-    /** Runs one configuration: {@code [FULL|FROZEN_ENCODER] [steps]}. */
+    /** Runs one configuration: {@code [FULL|FROZEN_ENCODER|SPECTRUM_25|SPECTRUM_50|RANDOM_25|LISA] [steps]}. */
     public static void main(String[] args) throws IOException {
         Builder b = builder();
         if (args.length > 0) {
@@ -172,8 +206,18 @@ public final class MlmFineTuning {
         private int validationPassages = 64;
         private long seed = 42;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private int reselectEvery = 50;
 
         private Builder() {
+        }
+
+        /** Steps between re-selections in the Spectrum-style modes; default 50. */
+        public Builder optReselectEveryIterations(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("re-selection interval must be ≥ 1, got " + n);
+            }
+            this.reselectEvery = n;
+            return this;
         }
 
         /** What trains; default {@link Mode#FULL}. */
