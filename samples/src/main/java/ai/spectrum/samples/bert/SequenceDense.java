@@ -1,0 +1,95 @@
+package ai.spectrum.samples.bert;
+
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.weights.WeightInitUtil;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * A position-wise linear layer on a sequence {@code [batch, time, nIn] → [batch, time, nOut]}: {@code y = act(xW + b)}
+ * with one weight matrix {@code W [nIn, nOut]} (the layout of an ONNX {@code MatMul} operand) and bias
+ * {@code b [1, nOut]}. The activation is the identity or exact (erf) GELU, as in BERT.
+ *
+ * <p>The sequence length is fixed by the first input the layer sees (DL4J builds the SameDiff graph once).
+ */
+public final class SequenceDense extends SameDiffLayer {
+    /** Weight parameter key. */
+    public static final String WEIGHT = "W";
+    /** Bias parameter key. */
+    public static final String BIAS = "b";
+
+    private long nIn;
+    private long nOut;
+    private boolean gelu;
+
+    /** For JSON deserialization and cloning. */
+    @SuppressWarnings("unused")
+    private SequenceDense() {
+    }
+
+    /**
+     * @param nIn  input features
+     * @param nOut output features
+     * @param gelu whether to apply exact GELU after the affine map
+     */
+    public SequenceDense(long nIn, long nOut, boolean gelu) {
+        if (nIn < 1 || nOut < 1) {
+            throw new IllegalArgumentException("sizes must be ≥ 1, got nIn=" + nIn + ", nOut=" + nOut);
+        }
+        this.nIn = nIn;
+        this.nOut = nOut;
+        this.gelu = gelu;
+    }
+
+    public long getNIn() {
+        return nIn;
+    }
+
+    public long getNOut() {
+        return nOut;
+    }
+
+    public boolean isGelu() {
+        return gelu;
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
+        long time = x.getShape()[1];
+        SDVariable flat = sd.reshape(x, -1, nIn);
+        SDVariable y = sd.mmul(flat, params.get(WEIGHT)).add(params.get(BIAS));
+        if (gelu) {
+            y = Gelu.exact(sd, y);
+        }
+        return SameDiffBackpropFix.halveGradient(sd, sd.reshape(y, -1, time, nOut));
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        params.clear();
+        params.addWeightParam(WEIGHT, nIn, nOut);
+        params.addBiasParam(BIAS, 1, nOut);
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        INDArray w = params.get(WEIGHT);
+        WeightInitUtil.initWeights(nIn, nOut, w.shape(), org.deeplearning4j.nn.weights.WeightInit.XAVIER, null, 'c', w);
+        params.get(BIAS).assign(0);
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        return InputType.recurrent(nOut, org.deeplearning4j.nn.conf.RNNFormat.NWC);
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        // sizes are explicit
+    }
+}
