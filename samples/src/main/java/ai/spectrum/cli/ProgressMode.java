@@ -19,8 +19,12 @@ public enum ProgressMode {
 
     /** A progress listener drawing a bar on {@code stream} in this mode; close it after the scan. */
     Bar open(String task, PrintStream stream) {
-        boolean show = this == ALWAYS || (this == AUTO && System.console() != null);
-        return new Bar(task, show ? stream : null);
+        return new Bar(task, shows() ? stream : null);
+    }
+
+    /** Whether a bar is drawn in this mode. */
+    boolean shows() {
+        return this == ALWAYS || (this == AUTO && System.console() != null);
     }
 
     /** A {@link ScanProgress} that draws a progress bar, or nothing. */

@@ -7,7 +7,7 @@ import java.io.PrintStream;
 
 /**
  * {@code spectrum}: the command-line entry point. Subcommands: {@code scan}, {@code select}, {@code bench-svd},
- * {@code bench-train}, {@code sweep}.
+ * {@code bench-train}, {@code sweep}, {@code experiment}, {@code demo}.
  * Every failure ends with one line on standard error and an exit code from {@link ExitCodes}.
  *
  * <pre>{@code
@@ -17,7 +17,8 @@ import java.io.PrintStream;
 @Command(name = "spectrum", mixinStandardHelpOptions = true, versionProvider = SpectrumCommand.Version.class,
         description = "Spectrum for Deeplearning4j: score weight matrices by signal-to-noise ratio and select the "
                 + "modules to train.",
-        subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class,
+        subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class, ExperimentCommand.class,
+                DemoCommand.class,
                 ai.spectrum.samples.bench.TrainBenchmark.class, ai.spectrum.samples.sweep.SweepSample.class,
                 CommandLine.HelpCommand.class})
 public final class SpectrumCommand implements Runnable {

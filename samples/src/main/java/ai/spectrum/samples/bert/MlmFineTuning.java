@@ -93,18 +93,9 @@ public final class MlmFineTuning {
     public Result run() throws IOException {
         OnnxModel onnx = SentenceEncoder.readAllMiniLmL6V2();
         BertConfig config = BertConfig.fromOnnx(onnx, 12);
-        ComputationGraph graph = new ComputationGraph(BertMlm.configuration(config, new Adam(learningRate)));
-        graph.init();
-        BertWeights.copy(onnx, graph, vertex -> vertex.startsWith("cls."));
-        TiedEmbeddings tie = BertMlm.tie();
-        tie.sync(graph);
-        if (mode == Mode.FROZEN_ENCODER) {
-            graph = new TransferLearning.GraphBuilder(graph)
-                    .setFeatureExtractor(BertGraph.lastHiddenState(config)).build();
-        }
-        graph.setListeners(tie);
+        ComputationGraph graph = newGraph(mode, onnx, config, learningRate);
         graph.addListeners(listeners.toArray(new TrainingListener[0]));
-        SpectrumListener selector = selector();
+        SpectrumListener selector = selector(mode, seed, reselectEvery);
         if (selector != null) {
             graph.addListeners(selector);
             selector.selectNow(graph); // single-minibatch fit has no epoch callbacks
@@ -157,8 +148,28 @@ public final class MlmFineTuning {
         }
     }
 
+    /**
+     * The MLM graph of all-MiniLM-L6-v2 for a mode, with Adam at the given rate, the pretrained weights copied in
+     * (the MLM head's transform is freshly initialised from the configuration's seed), the decoder tied to the word
+     * embeddings (its {@link TiedEmbeddings} is the first listener) and, for {@link Mode#FROZEN_ENCODER}, the encoder
+     * and embeddings frozen with {@code TransferLearning}.
+     */
+    static ComputationGraph newGraph(Mode mode, OnnxModel onnx, BertConfig config, double learningRate) {
+        ComputationGraph graph = new ComputationGraph(BertMlm.configuration(config, new Adam(learningRate)));
+        graph.init();
+        BertWeights.copy(onnx, graph, vertex -> vertex.startsWith("cls."));
+        TiedEmbeddings tie = BertMlm.tie();
+        tie.sync(graph);
+        if (mode == Mode.FROZEN_ENCODER) {
+            graph = new TransferLearning.GraphBuilder(graph)
+                    .setFeatureExtractor(BertGraph.lastHiddenState(config)).build();
+        }
+        graph.setListeners(tie);
+        return graph;
+    }
+
     /** The layer selector of the Spectrum-style modes; null for FULL and FROZEN_ENCODER. */
-    private SpectrumListener selector() {
+    static SpectrumListener selector(Mode mode, long seed, int reselectEvery) {
         SelectionStrategy strategy;
         double percent;
         switch (mode) {

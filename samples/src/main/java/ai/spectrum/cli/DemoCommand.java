@@ -1,0 +1,56 @@
+package ai.spectrum.cli;
+
+import ai.spectrum.samples.bert.FlagshipExperiment;
+import ai.spectrum.samples.bert.MlmFineTuning;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code demo}: a short run of the flagship experiment on the embedded defaults (all-MiniLM-L6-v2 from the
+ * langchain4j jar, the shipped State of the Union corpus) — FULL, SPECTRUM_25 and FROZEN_ENCODER, {@value #STEPS}
+ * steps of {@value #BATCH} passages × {@value #SEQ_LEN} tokens — that finishes in a few minutes on two cores.
+ *
+ * <pre>{@code
+ * java -jar samples/target/spectrum.jar demo            # writes spectrum-demo/report.html
+ * }</pre>
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "A few-minute version of the flagship experiment (FULL, SPECTRUM_25, FROZEN_ENCODER on "
+                + "all-MiniLM-L6-v2 and State of the Union passages); writes report.html and results.json.")
+public final class DemoCommand implements Callable<Integer> {
+    static final int STEPS = 12;
+    static final int EVAL_EVERY = 4;
+    static final int BATCH = 8;
+    static final int SEQ_LEN = 64;
+    static final int VALIDATION = 32;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "spectrum-demo",
+            description = "Output directory; default ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--progress", paramLabel = "auto|always|never", defaultValue = "auto",
+            description = "Progress bar on standard error: auto (when a console is attached), always, never.")
+    ProgressMode progress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        FlagshipExperiment.Builder b = FlagshipExperiment.builder()
+                .optModes(List.of(MlmFineTuning.Mode.FULL, MlmFineTuning.Mode.SPECTRUM_25,
+                        MlmFineTuning.Mode.FROZEN_ENCODER))
+                .optSteps(STEPS).optEvalEvery(EVAL_EVERY).optBatchSize(BATCH).optSequenceLength(SEQ_LEN)
+                .optValidationPassages(VALIDATION);
+        return ExperimentCommand.run(b, out, progress, spec.commandLine().getOut(),
+                "Note: " + STEPS + " steps of " + BATCH + " passages show the first trend only (loss curves, cost "
+                        + "ratios and the SNR heatmap); final-loss differences this early are not a quality verdict. "
+                        + "For the full comparison run 'spectrum experiment'.");
+    }
+}

@@ -1,0 +1,491 @@
+package ai.spectrum.samples.bert;
+
+import ai.spectrum.Provenance;
+import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.io.onnx.OnnxModel;
+import ai.spectrum.samples.bert.ExperimentResult.Comparison;
+import ai.spectrum.samples.bert.ExperimentResult.EvalPoint;
+import ai.spectrum.samples.bert.ExperimentResult.MethodRun;
+import ai.spectrum.samples.bert.ExperimentResult.SnrColumn;
+import ai.spectrum.training.SelectionEvent;
+import ai.spectrum.training.SpectrumListener;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The flagship experiment: masked-LM domain adaptation of all-MiniLM-L6-v2 on State of the Union passages
+ * ({@link SotuCorpus}) with each chosen {@link MlmFineTuning.Mode}, on the same minibatches, masks, held-out batches
+ * and initial weights, one method after the other in this JVM.
+ *
+ * <p>Per method it records the validation loss every {@code evalEvery} steps, the time of every step, the exact
+ * gradient and optimizer-state bytes, the peak resident set size, and the SNR of every module over training
+ * (the Spectrum paper's Figure 4): from the listener's own (re-)selections for the SNR-selecting modes, and from a
+ * {@link SpectrumAnalyzer} pass at every evaluation point for the others. It then compares every method with
+ * {@link MlmFineTuning.Mode#FULL}.
+ *
+ * <pre>{@code
+ * ExperimentResult r = FlagshipExperiment.builder().optSteps(30).optEvalEvery(10).build().run();
+ * ExperimentReport.write(r, Path.of("out"));
+ * }</pre>
+ *
+ * <p>Memory: {@code Pointer.physicalBytes()} (JavaCPP's reading of the process's resident set) is sampled after
+ * every backward pass (activations alive) and after every step. Because the methods share one JVM, the peak of a
+ * later method can reuse memory an earlier one freed; the exact, layout-determined number is the gradient +
+ * optimizer-state byte count, and the RSS figures are indicative.
+ */
+public final class FlagshipExperiment {
+    private static final Logger LOG = LoggerFactory.getLogger(FlagshipExperiment.class);
+
+    /** Callbacks while the experiment runs (all default to no-ops); called on the training thread. */
+    public interface Progress {
+        /** No progress reporting. */
+        Progress NOOP = new Progress() {
+        };
+
+        /** Before a method's network is built; {@code index} counts from 0. */
+        default void methodStarted(MlmFineTuning.Mode mode, int index, int methods, int steps) {
+        }
+
+        /** After each optimizer step ({@code step} counts from 1). */
+        default void stepDone(MlmFineTuning.Mode mode, int step, double trainLoss) {
+        }
+
+        /** After each validation evaluation. */
+        default void evaluated(MlmFineTuning.Mode mode, int step, double validationLoss) {
+        }
+
+        /** After a method's run is complete. */
+        default void methodDone(MethodRun run) {
+        }
+    }
+
+    private final List<MlmFineTuning.Mode> modes;
+    private final int steps;
+    private final int evalEvery;
+    private final int batchSize;
+    private final int sequenceLength;
+    private final double learningRate;
+    private final int validationPassages;
+    private final int trainPassages;
+    private final int reselectEvery;
+    private final long seed;
+    private final Progress progress;
+
+    private FlagshipExperiment(Builder b) {
+        this.modes = List.copyOf(b.modes);
+        this.steps = b.steps;
+        this.evalEvery = b.evalEvery;
+        this.batchSize = b.batchSize;
+        this.sequenceLength = b.sequenceLength;
+        this.learningRate = b.learningRate;
+        this.validationPassages = b.validationPassages;
+        this.trainPassages = b.trainPassages;
+        this.reselectEvery = b.reselectEvery > 0 ? b.reselectEvery : b.evalEvery;
+        this.seed = b.seed;
+        this.progress = b.progress;
+    }
+
+    /** A builder with the defaults documented on its methods. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The configuration as strings (provenance). */
+    public Map<String, String> configuration() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("model", "all-MiniLM-L6-v2 (langchain4j ONNX) + MLM head tied to the word embeddings");
+        c.put("corpus", "State of the Union passages " + SotuCorpus.RESOURCE + ", split by address");
+        c.put("methods", modes.toString());
+        c.put("steps", Integer.toString(steps));
+        c.put("evalEvery", Integer.toString(evalEvery));
+        c.put("reselectEvery", Integer.toString(reselectEvery));
+        c.put("batchSize", Integer.toString(batchSize));
+        c.put("sequenceLength", Integer.toString(sequenceLength));
+        c.put("optimizer", "Adam(" + learningRate + ")");
+        c.put("validationPassages", Integer.toString(validationPassages));
+        c.put("trainPassages", trainPassages == 0 ? "all" : Integer.toString(trainPassages));
+        c.put("maskProbability", "0.15");
+        c.put("seed", Long.toString(seed));
+        c.put("ompThreads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
+        c.put("availableProcessors", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        return c;
+    }
+
+    /**
+     * Loads the model and corpus once and trains every method in turn.
+     *
+     * @throws IOException if the model, tokenizer or corpus cannot be read from the class path
+     */
+    public ExperimentResult run() throws IOException {
+        OnnxModel onnx = SentenceEncoder.readAllMiniLmL6V2();
+        BertConfig config = BertConfig.fromOnnx(onnx, 12);
+        List<MultiDataSet> trainBatches = new ArrayList<>();
+        List<MultiDataSet> heldOut = new ArrayList<>();
+        try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
+            MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
+                    Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
+            List<long[]> train = new ArrayList<>();
+            List<long[]> validation = new ArrayList<>();
+            for (SotuCorpus.Passage p : SotuCorpus.load()) {
+                (p.validation() ? validation : train).add(batches.tokens(p.text()));
+            }
+            Random random = new Random(seed);
+            Collections.shuffle(train, random);
+            Collections.shuffle(validation, new Random(seed + 1));
+            if (trainPassages > 0) {
+                train = new ArrayList<>(train.subList(0, Math.min(trainPassages, train.size())));
+            }
+            if (train.size() < batchSize) {
+                throw new IllegalArgumentException("batch size " + batchSize + " exceeds the " + train.size()
+                        + " training passages");
+            }
+            Random maskRandom = new Random(seed + 2);
+            List<long[]> val = validation.subList(0, Math.min(validationPassages, validation.size()));
+            for (int i = 0; i < val.size(); i += batchSize) {
+                heldOut.add(batches.batch(val.subList(i, Math.min(val.size(), i + batchSize)), maskRandom));
+            }
+            int cursor = 0;
+            for (int step = 0; step < steps; step++) {
+                if (cursor + batchSize > train.size()) {
+                    Collections.shuffle(train, random);
+                    cursor = 0;
+                }
+                trainBatches.add(batches.batch(train.subList(cursor, cursor + batchSize), random));
+                cursor += batchSize;
+            }
+            LOG.info("flagship experiment: {} train / {} validation passages, {} steps of {} x {} tokens, Adam({}), "
+                            + "methods {}", train.size(), val.size(), steps, batchSize, sequenceLength, learningRate,
+                    modes);
+        }
+        List<String> modules = null;
+        List<MethodRun> runs = new ArrayList<>();
+        for (int i = 0; i < modes.size(); i++) {
+            MlmFineTuning.Mode mode = modes.get(i);
+            progress.methodStarted(mode, i, modes.size(), steps);
+            MethodRun run = runMethod(mode, onnx, config, trainBatches, heldOut);
+            if (modules == null) {
+                modules = new ArrayList<>(run.snr().get(0).snr().keySet());
+            }
+            runs.add(run);
+            progress.methodDone(run);
+        }
+        List<Comparison> comparisons = new ArrayList<>();
+        MethodRun full = runs.stream().filter(r -> r.mode() == MlmFineTuning.Mode.FULL).findFirst().orElse(null);
+        if (full != null) {
+            for (MethodRun r : runs) {
+                comparisons.add(Comparison.of(r, full));
+            }
+        }
+        return new ExperimentResult(Provenance.capture(configuration()), modules, runs, comparisons);
+    }
+
+    private MethodRun runMethod(MlmFineTuning.Mode mode, OnnxModel onnx, BertConfig config,
+                                List<MultiDataSet> trainBatches, List<MultiDataSet> heldOut) {
+        settleMemory();
+        long baseRss = Pointer.physicalBytes();
+        RssSampler rss = new RssSampler(baseRss);
+        long t0 = System.nanoTime();
+        ComputationGraph graph = MlmFineTuning.newGraph(mode, onnx, config, learningRate);
+        graph.addListeners(rss);
+        SpectrumListener selector = MlmFineTuning.selector(mode, seed, reselectEvery);
+        boolean snrFromSelector = selector != null && selector.strategy().scoresAreSnr();
+        SpectrumAnalyzer analyzer = snrFromSelector ? null : SpectrumAnalyzer.builder().optStrict(false).build();
+        long selectionStart = 0;
+        if (selector != null) {
+            graph.addListeners(selector);
+            long s0 = System.nanoTime();
+            selector.selectNow(graph); // single-minibatch fit has no epoch callbacks
+            selectionStart = System.nanoTime() - s0;
+        }
+        LOG.info("{}: network built in {} ms", mode, (System.nanoTime() - t0) / 1_000_000);
+        List<EvalPoint> validation = new ArrayList<>();
+        List<SnrColumn> snr = new ArrayList<>();
+        List<Double> losses = new ArrayList<>();
+        List<Double> stepMillis = new ArrayList<>();
+        double trainMillis = selectionStart / 1e6;
+        evaluate(mode, graph, heldOut, 0, trainMillis, validation);
+        if (!snrFromSelector) {
+            snr.add(analyze(analyzer, graph, selector, 0));
+        }
+        for (int step = 1; step <= steps; step++) {
+            long s0 = System.nanoTime();
+            graph.fit(trainBatches.get(step - 1));
+            double ms = (System.nanoTime() - s0) / 1e6;
+            rss.sample();
+            stepMillis.add(ms);
+            trainMillis += ms;
+            losses.add(graph.score());
+            progress.stepDone(mode, step, graph.score());
+            if (step % evalEvery == 0 || step == steps) {
+                evaluate(mode, graph, heldOut, step, trainMillis, validation);
+                if (!snrFromSelector) {
+                    snr.add(analyze(analyzer, graph, selector, step));
+                }
+            }
+        }
+        if (snrFromSelector) {
+            for (SelectionEvent e : selector.history()) {
+                snr.add(new SnrColumn(e.iteration(), "selection", e.scores(), e.selected()));
+            }
+        }
+        double median = median(stepMillis.subList(Math.min(1, stepMillis.size()), stepMillis.size()));
+        long parameters = graph.numParams();
+        Set<String> updated = updatedParameters(graph);
+        long trainable = 0;
+        for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
+            if (updated.contains(e.getKey())) {
+                trainable += e.getValue().length();
+            }
+        }
+        int width = graph.params().dataType().width();
+        INDArray state = graph.getUpdater() == null ? null : graph.getUpdater().getStateViewArray();
+        long stateBytes = state == null ? 0 : state.length() * state.dataType().width();
+        INDArray flat = graph.getFlattenedGradients();
+        long allocatedGradient = flat == null ? 0 : flat.length() * flat.dataType().width();
+        double selectionMillis = selector == null ? 0 : selector.selectionNanos() / 1e6;
+        MethodRun run = new MethodRun(mode, validation, losses, stepMillis, median, trainMillis, selectionMillis,
+                parameters, trainable, trainable * width, allocatedGradient, stateBytes, baseRss, rss.peak(), snr);
+        LOG.info("{}: validation {} -> {}, {} ms/step (median), grad+state {} B, peak RSS {} B (+{} B)", mode,
+                validation.get(0).loss(), run.finalLoss(), median, run.stateBytes(), run.peakRssBytes(),
+                run.peakRssGrowthBytes());
+        graph.setListeners();
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        return run;
+    }
+
+    private void evaluate(MlmFineTuning.Mode mode, ComputationGraph graph, List<MultiDataSet> heldOut, int step,
+                          double trainMillis, List<EvalPoint> out) {
+        double loss = MlmFineTuning.validationLoss(graph, heldOut);
+        out.add(new EvalPoint(step, loss, trainMillis));
+        progress.evaluated(mode, step, loss);
+    }
+
+    /** SNR of every module now; trained = the selector's current set, else every module the updater updates. */
+    private static SnrColumn analyze(SpectrumAnalyzer analyzer, ComputationGraph graph, SpectrumListener selector,
+                                     int step) {
+        Set<String> updated = updatedParameters(graph);
+        Map<String, Double> values = new LinkedHashMap<>();
+        Set<String> trained = new LinkedHashSet<>();
+        for (NetworkWeights.Entry e : NetworkWeights.of(graph).entries()) {
+            String name = e.info().name();
+            values.put(name, analyzer.score(name, e.info().type(), e.array()).snr());
+            boolean isTrained = selector != null ? selector.selected().contains(name)
+                    : updated.contains(e.layer() + "_" + e.paramKey());
+            if (isTrained) {
+                trained.add(name);
+            }
+        }
+        return new SnrColumn(step, "analyzer", values, trained);
+    }
+
+    /**
+     * The {@code layer_param} keys the updater changes: parameters in updater blocks whose updater is not
+     * {@link NoOp} (frozen layers get NoOp blocks from DL4J, masked parameters from the Spectrum freezer).
+     */
+    static Set<String> updatedParameters(ComputationGraph graph) {
+        Set<String> out = new HashSet<>();
+        if (graph.getUpdater() == null) {
+            return out;
+        }
+        for (UpdaterBlock block : graph.getUpdater().getUpdaterBlocks()) {
+            if (block.getGradientUpdater().getConfig() instanceof NoOp) {
+                continue;
+            }
+            for (UpdaterBlock.ParamState p : block.getLayersAndVariablesInBlock()) {
+                out.add(p.getLayer().getConfig().getLayerName() + "_" + p.getParamName());
+            }
+        }
+        return out;
+    }
+
+    static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> v = new ArrayList<>(values);
+        Collections.sort(v);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
+    private static void settleMemory() {
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Samples the resident set after every backward pass (activations alive) and on demand. */
+    private static final class RssSampler extends BaseTrainingListener {
+        private long peak;
+
+        RssSampler(long base) {
+            this.peak = base;
+        }
+
+        void sample() {
+            peak = Math.max(peak, Pointer.physicalBytes());
+        }
+
+        long peak() {
+            return peak;
+        }
+
+        @Override
+        public void onBackwardPass(Model model) {
+            sample();
+        }
+    }
+
+    /** Validating builder for {@link FlagshipExperiment}. */
+    public static final class Builder {
+        private List<MlmFineTuning.Mode> modes = List.of(MlmFineTuning.Mode.values());
+        private int steps = 60;
+        private int evalEvery = 10;
+        private int batchSize = 8;
+        private int sequenceLength = 128;
+        private double learningRate = 5e-5;
+        private int validationPassages = 64;
+        private int trainPassages = 0;
+        private int reselectEvery = 0;
+        private long seed = 42;
+        private Progress progress = Progress.NOOP;
+
+        private Builder() {
+        }
+
+        /** The methods, run in this order; default all six in declaration order (FULL first). */
+        public Builder optModes(List<MlmFineTuning.Mode> modes) {
+            Objects.requireNonNull(modes, "modes");
+            if (modes.isEmpty()) {
+                throw new IllegalArgumentException("at least one method is needed");
+            }
+            if (EnumSet.copyOf(modes).size() != modes.size()) {
+                throw new IllegalArgumentException("methods repeat: " + modes);
+            }
+            this.modes = List.copyOf(modes);
+            return this;
+        }
+
+        /** Optimizer steps per method; default 60. */
+        public Builder optSteps(int steps) {
+            if (steps < 1) {
+                throw new IllegalArgumentException("steps must be ≥ 1, got " + steps);
+            }
+            this.steps = steps;
+            return this;
+        }
+
+        /** Steps between validation evaluations (also after the last step); default 10. */
+        public Builder optEvalEvery(int evalEvery) {
+            if (evalEvery < 1) {
+                throw new IllegalArgumentException("evaluation interval must be ≥ 1, got " + evalEvery);
+            }
+            this.evalEvery = evalEvery;
+            return this;
+        }
+
+        /** Steps between Spectrum re-selections; default 0 = the evaluation interval. */
+        public Builder optReselectEvery(int reselectEvery) {
+            if (reselectEvery < 0) {
+                throw new IllegalArgumentException("re-selection interval must be ≥ 0, got " + reselectEvery);
+            }
+            this.reselectEvery = reselectEvery;
+            return this;
+        }
+
+        /** Passages per step; default 8. */
+        public Builder optBatchSize(int batchSize) {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Tokens per passage (padded/truncated); default 128. */
+        public Builder optSequenceLength(int sequenceLength) {
+            if (sequenceLength < 3 || sequenceLength > 512) {
+                throw new IllegalArgumentException("sequence length must be in [3, 512], got " + sequenceLength);
+            }
+            this.sequenceLength = sequenceLength;
+            return this;
+        }
+
+        /** Adam learning rate; default 5e-5. */
+        public Builder optLearningRate(double learningRate) {
+            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+                throw new IllegalArgumentException("learning rate must be a finite value > 0, got " + learningRate);
+            }
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        /** Held-out passages, evaluated with the same masks for every method; default 64. */
+        public Builder optValidationPassages(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("validation passages must be ≥ 1, got " + n);
+            }
+            this.validationPassages = n;
+            return this;
+        }
+
+        /** Training passages drawn from the shuffled training split; default 0 = all. */
+        public Builder optTrainPassages(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("training passages must be ≥ 0 (0 = all), got " + n);
+            }
+            this.trainPassages = n;
+            return this;
+        }
+
+        /** Seed of shuffling and masking; default 42 (weights are the pretrained ones; the head is seeded). */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Progress callbacks; default none. */
+        public Builder optProgress(Progress progress) {
+            this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        public FlagshipExperiment build() {
+            if (trainPassages > 0 && trainPassages < batchSize) {
+                throw new IllegalArgumentException("training passages (" + trainPassages
+                        + ") must be at least the batch size (" + batchSize + ")");
+            }
+            return new FlagshipExperiment(this);
+        }
+    }
+}
