@@ -11,8 +11,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Loads a local page in Debian's headless Chromium and reads back the DOM after its scripts ran. */
-final class HeadlessChromium {
+/**
+ * Loads a local page in Debian's headless Chromium and reads back the DOM after its scripts ran. Public, and published
+ * in this module's test-jar, so that other modules' report tests use the same check.
+ */
+public final class HeadlessChromium {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
     private HeadlessChromium() {
@@ -22,7 +25,7 @@ final class HeadlessChromium {
      * Skips the calling test when Chromium is absent, except under CI ({@code CI=true}), where .ci/run installs it
      * and its absence is a failure.
      */
-    static void requireChromium() {
+    public static void requireChromium() {
         boolean present = Files.isExecutable(CHROMIUM);
         if (!present && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("CI=true but " + CHROMIUM + " is missing: .ci/run should apt-get install chromium");
@@ -31,7 +34,7 @@ final class HeadlessChromium {
     }
 
     /** The page's {@code body[data-rendered]} count after load, or -1 when the attribute is missing. */
-    static int renderedMarks(Path page) throws IOException, InterruptedException {
+    public static int renderedMarks(Path page) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("chromium-profile");
         Path dom = Files.createTempFile("dom", ".html");
         try {

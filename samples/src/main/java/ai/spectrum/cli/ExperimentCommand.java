@@ -92,7 +92,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     .optLearningRate(learningRate).optValidationPassages(validation).optTrainPassages(trainPassages)
                     .optSeed(seed);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         return run(b, out, progress, spec.commandLine().getOut(), "");
     }
