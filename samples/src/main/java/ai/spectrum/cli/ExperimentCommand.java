@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
         description = "Train all-MiniLM-L6-v2 (masked LM, State of the Union passages) with each method on the same "
                 + "data and seed; write report.html and results.json.")
 public final class ExperimentCommand implements Callable<Integer> {
-    @Option(names = "--methods", split = ",", paramLabel = "M[,M...]",
+    @Option(names = "--methods", split = ",", paramLabel = "M",
             description = "Methods, run in this order: FULL, FROZEN_ENCODER, SPECTRUM_25, SPECTRUM_50, RANDOM_25, "
                     + "LISA; default all six.")
     List<MlmFineTuning.Mode> methods = List.of(MlmFineTuning.Mode.values());
