@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -101,8 +103,14 @@ public final class ExperimentCommand implements Callable<Integer> {
     static int run(FlagshipExperiment.Builder builder, Path out, ProgressMode progress, PrintWriter w, String note)
             throws IOException {
         ExperimentResult result;
+        // ND4J M2.1's SameDiff prints an "Added differentiated op" line per op to System.out whenever it builds a
+        // gradient function (once per method here); the command's own output goes through its writer, not System.out
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try (BarProgress bar = new BarProgress(progress)) {
             result = builder.optProgress(bar).build().run();
+        } finally {
+            System.setOut(stdout);
         }
         try {
             ExperimentReport.write(result, out);
