@@ -64,15 +64,18 @@ final class BenchSvdCommand implements Callable<Integer> {
             description = "The analyzer's singular-value method; default ${DEFAULT-VALUE}.")
     SvdMethod method;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Analyzer threads (matrices analysed at once, as "
-            + "'scan --threads'); default ${DEFAULT-VALUE}.")
-    int threads;
+    @Option(names = "--threads", description = "Analyzer threads (matrices analysed at once, as 'scan --threads'); "
+            + "default the number of processors.")
+    Integer threads;
 
     @Option(names = "--python", defaultValue = "python3", description = "Python with numpy; default ${DEFAULT-VALUE}.")
     String python;
 
     @Override
     public Integer call() throws Exception {
+        if (threads == null) {
+            threads = Runtime.getRuntime().availableProcessors();
+        }
         if (warmup < 0 || reps < 1 || threads < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--warmup must be >= 0, --reps >= 1 and --threads >= 1, got " + warmup + ", " + reps + " and "

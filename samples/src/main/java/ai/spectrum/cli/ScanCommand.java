@@ -48,10 +48,10 @@ final class ScanCommand implements Callable<Integer> {
             description = "Output directory; default the current directory.")
     Path out;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Matrices analysed at once; "
-            + "default ${DEFAULT-VALUE}, since BLAS already uses every core (bench-svd on 2 cores: 1 thread 0.55, "
-            + "2 threads 0.97 of numpy's time). More can help on many-core machines.")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "Matrices analysed at once, each single-threaded; "
+            + "default the number of processors (bench-svd on 2 cores: 1 thread 0.50, 2 threads 0.36 of numpy's "
+            + "time).")
+    Integer threads;
 
     @Option(names = "--include-1d", description = "Also score 1-D tensors (biases, norms) of safetensors and ONNX "
             + "models, as 1×d matrices.")
@@ -67,7 +67,7 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        int n = threads;
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--threads must be at least 1, got " + n);
