@@ -1,6 +1,7 @@
 package ai.spectrum.arbiter;
 
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.NeuralNetwork;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -9,31 +10,61 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
-/** Hides the MultiLayerNetwork / ComputationGraph difference from the rest of the package. */
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
+
+/**
+ * Hides the MultiLayerNetwork / ComputationGraph difference from the rest of the package: what both share goes
+ * through DL4J's {@link NeuralNetwork}; the two methods outside it are bound per type in {@link #of}.
+ */
 @SuppressWarnings({"rawtypes", "unchecked"}) // DL4J's doEvaluation takes a raw IEvaluation varargs array
-abstract sealed class Network {
+final class Network {
+    private final Model model;
+    private final NeuralNetwork net;
+    private final ToDoubleFunction<DataSet> score;
+    private final ToIntFunction<Model> iterations;
+
+    private Network(Model model, NeuralNetwork net, ToDoubleFunction<DataSet> score, ToIntFunction<Model> iterations) {
+        this.model = model;
+        this.net = net;
+        this.score = score;
+        this.iterations = iterations;
+    }
+
     static Network of(Model model) {
         if (model instanceof MultiLayerNetwork mln) {
-            return new Mln(mln);
+            return new Network(mln, mln, b -> mln.score(b, false), m -> mln.getIterationCount());
         }
         if (model instanceof ComputationGraph cg) {
-            return new Graph(cg);
+            return new Network(cg, cg, b -> cg.score(b, false), m -> cg.getIterationCount());
         }
         throw new IllegalArgumentException("expected a MultiLayerNetwork or ComputationGraph, got "
                 + (model == null ? "null" : model.getClass().getName()));
     }
 
-    abstract Model model();
+    Model model() {
+        return model;
+    }
 
-    abstract void fit(DataSetIterator data);
+    void fit(DataSetIterator data) {
+        net.fit(data);
+    }
 
-    abstract double score(DataSet batch);
+    double score(DataSet batch) {
+        return score.applyAsDouble(batch);
+    }
 
-    abstract <T extends IEvaluation> T evaluate(DataSetIterator data, T evaluation);
+    <T extends IEvaluation> T evaluate(DataSetIterator data, T evaluation) {
+        return (T) net.doEvaluation(data, new IEvaluation[]{evaluation})[0];
+    }
 
-    abstract int iterationCount();
+    int iterationCount() {
+        return iterations.applyAsInt(model);
+    }
 
-    abstract INDArray updaterState();
+    INDArray updaterState() {
+        return net.updaterState();
+    }
 
     /** Bytes of optimizer state; 0 when there is none (no updater yet, or a state-less updater). */
     long updaterStateBytes() {
@@ -42,82 +73,6 @@ abstract sealed class Network {
     }
 
     void addListeners(TrainingListener... listeners) {
-        model().addListeners(listeners);
-    }
-
-    private static final class Mln extends Network {
-        private final MultiLayerNetwork net;
-
-        Mln(MultiLayerNetwork net) {
-            this.net = net;
-        }
-
-        @Override
-        Model model() {
-            return net;
-        }
-
-        @Override
-        void fit(DataSetIterator data) {
-            net.fit(data);
-        }
-
-        @Override
-        double score(DataSet batch) {
-            return net.score(batch, false);
-        }
-
-        @Override
-        <T extends IEvaluation> T evaluate(DataSetIterator data, T evaluation) {
-            return net.doEvaluation(data, evaluation)[0];
-        }
-
-        @Override
-        int iterationCount() {
-            return net.getIterationCount();
-        }
-
-        @Override
-        INDArray updaterState() {
-            return net.updaterState();
-        }
-    }
-
-    private static final class Graph extends Network {
-        private final ComputationGraph net;
-
-        Graph(ComputationGraph net) {
-            this.net = net;
-        }
-
-        @Override
-        Model model() {
-            return net;
-        }
-
-        @Override
-        void fit(DataSetIterator data) {
-            net.fit(data);
-        }
-
-        @Override
-        double score(DataSet batch) {
-            return net.score(batch, false);
-        }
-
-        @Override
-        <T extends IEvaluation> T evaluate(DataSetIterator data, T evaluation) {
-            return net.doEvaluation(data, evaluation)[0];
-        }
-
-        @Override
-        int iterationCount() {
-            return net.getIterationCount();
-        }
-
-        @Override
-        INDArray updaterState() {
-            return net.updaterState();
-        }
+        model.addListeners(listeners);
     }
 }

@@ -3,6 +3,7 @@ package ai.spectrum.analysis;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 
@@ -14,6 +15,8 @@ import java.util.Arrays;
  * Σs² = ‖W‖²_F, which catches faulty LAPACK builds such as the OpenBLAS 0.3.19 bundled with M2.1.
  */
 public final class SingularValues {
+    /** Elements of one float64 slab of the Gram accumulation (8 MiB). */
+    static final long SLAB_ELEMENTS = 1L << 20;
     /** Unit roundoff of float64. */
     static final double EPS = 0x1.0p-53;
     /** Relative tolerance of the Σs² = ‖W‖²_F self-check. */
@@ -59,11 +62,30 @@ public final class SingularValues {
      * smallest values.
      */
     public static Spectrum gram(INDArray matrix) {
-        INDArray w = toDouble(matrix);
-        long n = w.rows();
-        long m = w.columns();
-        INDArray g = (n <= m ? w.mmul(w.transpose()) : w.transpose().mmul(w)).dup('f');
-        long k = g.rows();
+        checkMatrix(matrix);
+        long n = matrix.rows();
+        long m = matrix.columns();
+        boolean tall = n > m;
+        long k = Math.min(n, m);
+        long len = Math.max(n, m);
+        // G = Σ over slabs of the long side of Bᵀ·B (tall) or B·Bᵀ (wide), each slab converted to float64 in one
+        // reused buffer: the working set stays at one slab instead of a float64 copy of the whole matrix.
+        long slab = Math.max(1, Math.min(len, SLAB_ELEMENTS / k));
+        INDArray buffer = Nd4j.createUninitialized(DataType.DOUBLE, tall ? new long[]{slab, k} : new long[]{k, slab}, 'f');
+        INDArray g = Nd4j.createUninitialized(DataType.DOUBLE, new long[]{k, k}, 'f');
+        double frobeniusSq = 0;
+        for (long start = 0; start < len; start += slab) {
+            long end = Math.min(len, start + slab);
+            INDArray part = tall ? matrix.get(NDArrayIndex.interval(start, end), NDArrayIndex.all())
+                    : matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(start, end));
+            INDArray b = end - start == slab ? buffer : (tall
+                    ? buffer.get(NDArrayIndex.interval(0, end - start), NDArrayIndex.all())
+                    : buffer.get(NDArrayIndex.all(), NDArrayIndex.interval(0, end - start)));
+            b.assign(part);
+            double f = b.norm2Number().doubleValue();
+            frobeniusSq += f * f;
+            Nd4j.gemm(b, b, g, tall, !tall, 1.0, start == 0 ? 0.0 : 1.0);
+        }
         INDArray eig = Nd4j.create(DataType.DOUBLE, k);
         int info = Nd4j.getBlasWrapper().lapack().syev('N', 'U', g, eig);
         if (info != 0) {
@@ -76,7 +98,7 @@ public final class SingularValues {
             // ascending eigenvalues → descending singular values; rounding can make tiny eigenvalues negative
             s[i] = Math.sqrt(Math.max(0.0, lambda[lambda.length - 1 - i]));
         }
-        checkFrobenius(s, frobeniusSquared(w));
+        checkFrobenius(s, frobeniusSq);
         double dLambda = 2 * (k + Math.sqrt(Math.max(n, m))) * EPS * s[0] * s[0];
         double[] err = new double[s.length];
         for (int i = 0; i < s.length; i++) {
@@ -108,13 +130,17 @@ public final class SingularValues {
     }
 
     private static INDArray toDouble(INDArray matrix) {
+        checkMatrix(matrix);
+        return matrix.castTo(DataType.DOUBLE);
+    }
+
+    private static void checkMatrix(INDArray matrix) {
         if (matrix.rank() != 2) {
             throw new IllegalArgumentException("expected a rank-2 matrix, got shape " + Arrays.toString(matrix.shape()));
         }
         if (!matrix.dataType().isFPType()) {
             throw new IllegalArgumentException("expected a floating-point matrix, got " + matrix.dataType());
         }
-        return matrix.castTo(DataType.DOUBLE);
     }
 
     private static double frobeniusSquared(INDArray w) {

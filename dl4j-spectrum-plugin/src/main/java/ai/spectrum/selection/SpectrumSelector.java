@@ -107,6 +107,32 @@ public final class SpectrumSelector {
         return new Selection(topPercent, groups, trainable);
     }
 
+    /**
+     * Checks a top percentage.
+     *
+     * @return the percentage
+     * @throws IllegalArgumentException naming the value, unless it lies in (0, 100]
+     */
+    public static double requireTopPercent(double percent) {
+        if (!(percent > 0 && percent <= 100)) {
+            throw new IllegalArgumentException("top percent must be in (0, 100], got " + percent);
+        }
+        return percent;
+    }
+
+    /**
+     * Checks a minimum SNR.
+     *
+     * @return the value
+     * @throws IllegalArgumentException if it is NaN
+     */
+    public static double requireMinSnr(double minSnr) {
+        if (Double.isNaN(minSnr)) {
+            throw new IllegalArgumentException("minimum SNR must not be NaN");
+        }
+        return minSnr;
+    }
+
     /** {@code int(n * percent / 100)}, the original tool's truncating count. */
     public static int keepCount(int n, double percent) {
         return (int) (n * percent / 100);
@@ -123,19 +149,13 @@ public final class SpectrumSelector {
 
         /** Percentage of each type to train, in (0, 100]; default 25. */
         public Builder optTopPercent(double percent) {
-            if (!(percent > 0 && percent <= 100)) {
-                throw new IllegalArgumentException("top percent must be in (0, 100], got " + percent);
-            }
-            this.topPercent = percent;
+            this.topPercent = requireTopPercent(percent);
             return this;
         }
 
         /** Modules scoring below this SNR are never selected by rank; default none. */
         public Builder optMinSnr(double minSnr) {
-            if (Double.isNaN(minSnr)) {
-                throw new IllegalArgumentException("minimum SNR must not be NaN");
-            }
-            this.minSnr = minSnr;
+            this.minSnr = requireMinSnr(minSnr);
             return this;
         }
 

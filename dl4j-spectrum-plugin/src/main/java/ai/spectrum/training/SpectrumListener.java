@@ -359,10 +359,7 @@ public final class SpectrumListener implements TrainingListener {
 
         /** Percentage of each module type to train, in (0, 100]; default 25. */
         public Builder optTopPercent(double percent) {
-            if (!(percent > 0 && percent <= 100)) {
-                throw new IllegalArgumentException("top percent must be in (0, 100], got " + percent);
-            }
-            this.topPercent = percent;
+            this.topPercent = SpectrumSelector.requireTopPercent(percent);
             return this;
         }
 
@@ -386,10 +383,7 @@ public final class SpectrumListener implements TrainingListener {
 
         /** Modules with an SNR below this are not selected by rank (SNR strategy only); default none. */
         public Builder optMinSnr(double minSnr) {
-            if (Double.isNaN(minSnr)) {
-                throw new IllegalArgumentException("minimum SNR must not be NaN");
-            }
-            this.minSnr = minSnr;
+            this.minSnr = SpectrumSelector.requireMinSnr(minSnr);
             return this;
         }
 

@@ -2,6 +2,7 @@ package ai.spectrum.cli;
 
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SvdMethod;
 import ai.spectrum.analysis.WeightInfo;
 import ai.spectrum.analysis.WeightMatrices;
@@ -63,14 +64,22 @@ final class BenchSvdCommand implements Callable<Integer> {
             description = "The analyzer's singular-value method; default ${DEFAULT-VALUE}.")
     SvdMethod method;
 
+    @Option(names = "--threads", description = "Analyzer threads (matrices analysed at once, as 'scan --threads'); "
+            + "default the number of processors.")
+    Integer threads;
+
     @Option(names = "--python", defaultValue = "python3", description = "Python with numpy; default ${DEFAULT-VALUE}.")
     String python;
 
     @Override
     public Integer call() throws Exception {
-        if (warmup < 0 || reps < 1) {
+        if (threads == null) {
+            threads = Runtime.getRuntime().availableProcessors();
+        }
+        if (warmup < 0 || reps < 1 || threads < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--warmup must be >= 0 and --reps >= 1, got " + warmup + " and " + reps);
+                    "--warmup must be >= 0, --reps >= 1 and --threads >= 1, got " + warmup + ", " + reps + " and "
+                            + threads);
         }
         List<String> names = new ArrayList<>();
         List<org.nd4j.linalg.api.ndarray.INDArray> matrices = new ArrayList<>();
@@ -92,7 +101,7 @@ final class BenchSvdCommand implements Callable<Integer> {
             for (int i = 0; i < matrices.size(); i++) {
                 NpyWriter.writeFloat64(dir.resolve(String.format(Locale.ROOT, "%04d.npy", i)), matrices.get(i));
             }
-            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optMethod(method).build();
+            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optMethod(method).optThreads(threads).build();
             double[] sigmaMax = new double[matrices.size()];
             double[] javaTimes = new double[reps];
             double[] numpyTimes = new double[reps];
@@ -149,18 +158,25 @@ final class BenchSvdCommand implements Callable<Integer> {
     }
 
     private static void pass(SpectrumAnalyzer analyzer, List<String> names,
-                             List<org.nd4j.linalg.api.ndarray.INDArray> matrices, double[] sigmaMax) {
+                             List<org.nd4j.linalg.api.ndarray.INDArray> matrices, double[] sigmaMax)
+            throws java.io.IOException {
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> byName = new java.util.LinkedHashMap<>();
         for (int i = 0; i < matrices.size(); i++) {
-            ModuleScore s = analyzer.score(names.get(i), "bench", matrices.get(i));
-            sigmaMax[i] = s.stats().orElseThrow().sigmaMax();
+            byName.put(names.get(i), matrices.get(i));
+        }
+        List<ModuleScore> scores = analyzer.scan(NetworkWeights.of("bench", byName), ai.spectrum.analysis.ScanProgress.NOOP)
+                .scores();
+        for (int i = 0; i < scores.size(); i++) {
+            sigmaMax[i] = scores.get(i).stats().orElseThrow().sigmaMax();
         }
     }
 
     private void report(String modelId, int count, String numpyVersion, double[] javaTimes, double[] numpyTimes,
                         double maxRelDiff) {
         PrintWriter w = spec.commandLine().getOut();
-        w.printf(Locale.ROOT, "model=%s matrices=%d method=%s warmup=%d reps=%d numpy=%s OMP_NUM_THREADS=%s "
-                        + "OPENBLAS_NUM_THREADS=%s processors=%d%n", modelId, count, method, warmup, reps, numpyVersion,
+        w.printf(Locale.ROOT, "model=%s matrices=%d method=%s threads=%d warmup=%d reps=%d numpy=%s "
+                        + "OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s processors=%d%n", modelId, count, method, threads,
+                warmup, reps, numpyVersion,
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
                 System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"),
                 Runtime.getRuntime().availableProcessors());
