@@ -425,28 +425,19 @@ public final class FlagshipExperiment {
 
         /** Passages per step; default 8. */
         public Builder optBatchSize(int batchSize) {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.batchSize = MlmFineTuning.requireBatchSize(batchSize);
             return this;
         }
 
         /** Tokens per passage (padded/truncated); default 128. */
         public Builder optSequenceLength(int sequenceLength) {
-            if (sequenceLength < 3 || sequenceLength > 512) {
-                throw new IllegalArgumentException("sequence length must be in [3, 512], got " + sequenceLength);
-            }
-            this.sequenceLength = sequenceLength;
+            this.sequenceLength = MlmFineTuning.requireSequenceLength(sequenceLength);
             return this;
         }
 
         /** Adam learning rate; default 5e-5. */
         public Builder optLearningRate(double learningRate) {
-            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-                throw new IllegalArgumentException("learning rate must be a finite value > 0, got " + learningRate);
-            }
-            this.learningRate = learningRate;
+            this.learningRate = MlmFineTuning.requireLearningRate(learningRate);
             return this;
         }
 

@@ -85,6 +85,31 @@ public final class MlmFineTuning {
         this.reselectEvery = b.reselectEvery;
     }
 
+    /** Checks a batch size (≥ 1), naming the value. */
+    static int requireBatchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
+        }
+        return batchSize;
+    }
+
+    /** Checks a sequence length (3..512, BERT's position table), naming the value. */
+    static int requireSequenceLength(int sequenceLength) {
+        if (sequenceLength < 3 || sequenceLength > 512) {
+            throw new IllegalArgumentException("sequence length must be in [3, 512], got " + sequenceLength);
+        }
+        return sequenceLength;
+    }
+
+    /** Checks a learning rate (finite, &gt; 0), naming the value. */
+    static double requireLearningRate(double learningRate) {
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be a finite value > 0, got " + learningRate);
+        }
+        return learningRate;
+    }
+
+    /** A builder with the defaults documented on its methods. */
     public static Builder builder() {
         return new Builder();
     }
@@ -248,28 +273,19 @@ public final class MlmFineTuning {
 
         /** Passages per step; default 8. */
         public Builder optBatchSize(int batchSize) {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.batchSize = requireBatchSize(batchSize);
             return this;
         }
 
         /** Tokens per passage (padded/truncated); default 128. */
         public Builder optSequenceLength(int sequenceLength) {
-            if (sequenceLength < 3 || sequenceLength > 512) {
-                throw new IllegalArgumentException("sequence length must be in [3, 512], got " + sequenceLength);
-            }
-            this.sequenceLength = sequenceLength;
+            this.sequenceLength = requireSequenceLength(sequenceLength);
             return this;
         }
 
         /** Adam learning rate; default 5e-5. */
         public Builder optLearningRate(double learningRate) {
-            if (!(learningRate > 0)) {
-                throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
-            }
-            this.learningRate = learningRate;
+            this.learningRate = requireLearningRate(learningRate);
             return this;
         }
 
