@@ -12,6 +12,9 @@ import org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
@@ -26,13 +29,24 @@ import java.util.Map;
  * the real gradient of the trainable parameters on, and reports the {@link SelectiveFreezeLayer} configuration to the
  * updater, so frozen parameters get a NoOp updater without state and no regularization. Their gradient is zeroed
  * after backprop; when every parameter of a plain dense or output layer is frozen the weight gradient is not computed
- * at all: backprop computes only the epsilon for the layers below.
+ * at all ({@link #skipsWeightGradient()}): backprop computes only the epsilon for the layers below, the layer needs no
+ * gradient memory, and for a dense layer with identity or ReLU activation it does not recompute the pre-activation
+ * either (DL4J's own backprop does): the activation derivative is taken from the forward pass's output, with the same
+ * ND4J op, so the epsilon is bit-identical.
  */
 public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
     private static final long serialVersionUID = 1L;
 
     private final SelectiveFreezeLayer config;
     private final boolean allFrozen;
+    /** "dense" or "output" when the wrapped layer's epsilon can be computed without its weight gradient, else null. */
+    private final String epsilonOnlyKind;
+    /** Dense layer whose activation derivative is a function of its output (identity; ReLU without cap/threshold). */
+    private final boolean derivativeFromOutput;
+    private final boolean identity;
+    private transient INDArray lastOutput;
+    private transient INDArray lastOutputInput;
+    private transient long derivativesFromOutput;
     private transient INDArray viewsOf;
     private transient Map<String, INDArray> frozenViews;
 
@@ -44,6 +58,28 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
         super(inner);
         this.config = config;
         this.allFrozen = config.frozenParams().containsAll(inner.paramTable().keySet());
+        this.epsilonOnlyKind = epsilonOnlyKind(inner);
+        org.deeplearning4j.nn.conf.layers.Layer c = inner.conf().getLayer();
+        IActivation fn = c instanceof BaseLayer bl ? bl.getActivationFn() : null;
+        this.identity = fn instanceof ActivationIdentity;
+        this.derivativeFromOutput = "dense".equals(epsilonOnlyKind) && (identity || isPlainRelu(fn));
+    }
+
+    private static boolean isPlainRelu(IActivation fn) {
+        return fn instanceof ActivationReLU r && zeroOrNull(r.getMax()) && zeroOrNull(r.getThreshold())
+                && zeroOrNull(r.getNegativeSlope());
+    }
+
+    private static boolean zeroOrNull(Double d) {
+        return d == null || d == 0.0;
+    }
+
+    /**
+     * Whether backprop never computes a weight gradient: every parameter is frozen and the wrapped layer is a plain
+     * dense or output layer. Such a layer needs no gradient view. Decided by the configuration alone.
+     */
+    public boolean skipsWeightGradient() {
+        return allFrozen && epsilonOnlyKind != null;
     }
 
     /** The configuration this layer reports to the updater. */
@@ -53,7 +89,7 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     /** Whether the last backprop computed only the epsilon (no weight gradient); for tests. */
     public boolean computesEpsilonOnly() {
-        return allFrozen && epsilonOnlyKind() != null;
+        return skipsWeightGradient();
     }
 
     @Override
@@ -63,12 +99,27 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        return underlying.activate(training, workspaceMgr);
+        return remember(underlying.activate(training, workspaceMgr), training, workspaceMgr);
     }
 
     @Override
     public INDArray activate(INDArray input, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        return underlying.activate(input, training, workspaceMgr);
+        return remember(underlying.activate(input, training, workspaceMgr), training, workspaceMgr);
+    }
+
+    /**
+     * Keeps a copy of a ReLU layer's training output for backprop (a copy: a consumer with dropout may overwrite its
+     * input in place), together with the input it came from, so that backprop can tell it belongs to the same pass.
+     */
+    private INDArray remember(INDArray out, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (training && allFrozen && derivativeFromOutput && !identity) {
+            lastOutput = workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+            lastOutputInput = underlying.input();
+        } else {
+            lastOutput = null;
+            lastOutputInput = null;
+        }
+        return out;
     }
 
     @Override
@@ -78,11 +129,8 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        if (allFrozen) {
-            String kind = epsilonOnlyKind();
-            if (kind != null) {
-                return new Pair<>(new DefaultGradient(), epsilonOnly(kind, epsilon, workspaceMgr));
-            }
+        if (skipsWeightGradient()) {
+            return new Pair<>(new DefaultGradient(), epsilonOnly(epsilonOnlyKind, epsilon, workspaceMgr));
         }
         Pair<Gradient, INDArray> p = underlying.backpropGradient(epsilon, workspaceMgr);
         for (INDArray view : frozenGradientViews().values()) {
@@ -131,42 +179,56 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
         return frozenViews;
     }
 
-    /** "dense" or "output" when the wrapped layer's epsilon can be computed without its weight gradient, else null. */
-    private String epsilonOnlyKind() {
-        org.deeplearning4j.nn.conf.layers.Layer c = underlying.conf().getLayer();
-        if (!(c instanceof BaseLayer bl) || bl.getWeightNoise() != null || underlying.getMaskArray() != null) {
+    /** "dense" or "output" when a layer's epsilon can be computed without its weight gradient, else null. */
+    private static String epsilonOnlyKind(Layer inner) {
+        org.deeplearning4j.nn.conf.layers.Layer c = inner.conf().getLayer();
+        if (!(c instanceof BaseLayer bl) || bl.getWeightNoise() != null) {
             return null;
         }
-        if (underlying.getClass() == DenseLayer.class
+        if (inner.getClass() == DenseLayer.class
                 && !((org.deeplearning4j.nn.conf.layers.DenseLayer) c).hasLayerNorm()) {
             return "dense";
         }
-        if (underlying.getClass() == OutputLayer.class && bl.getIDropout() == null) {
+        if (inner.getClass() == OutputLayer.class && bl.getIDropout() == null) {
             return "output";
         }
         return null;
     }
 
-    /** The same arithmetic as DL4J's dense/output backprop, without the weight-gradient gemm. */
+    /** The same arithmetic as DL4J's dense/output backprop (masks included), without the weight-gradient gemm. */
     private INDArray epsilonOnly(String kind, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         BaseLayer conf = (BaseLayer) underlying.conf().getLayer();
         INDArray w = underlying.getParam("W");
-        INDArray b = underlying.getParam("b");
-        INDArray input = underlying.input().castTo(w.dataType());
-        INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, w.dataType(), input.size(0), w.size(1));
-        input.castTo(z.dataType()).mmuli(w, z);
-        if (b != null) {
-            z.addiRowVector(b);
-        }
+        INDArray mask = underlying.getMaskArray();
         INDArray delta;
-        if (kind.equals("dense")) {
-            delta = conf.getActivationFn().backprop(z, epsilon).getFirst();
+        if (kind.equals("dense") && derivativeFromOutput && mask == null
+                && (identity || (lastOutput != null && lastOutputInput == underlying.input()))) {
+            // identity: dL/dz = epsilon; ReLU: DL4J's derivative op tests x > 0, and relu(z) > 0 exactly when z > 0
+            delta = conf.getActivationFn().backprop(identity ? epsilon : lastOutput, epsilon).getFirst();
+            derivativesFromOutput++;
         } else {
-            org.deeplearning4j.nn.conf.layers.OutputLayer oc = (org.deeplearning4j.nn.conf.layers.OutputLayer) conf;
-            INDArray labels = ((IOutputLayer) underlying).getLabels();
-            delta = oc.getLossFn().computeGradient(labels, z, oc.getActivationFn(), null);
-            delta = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, delta);
+            INDArray b = underlying.getParam("b");
+            INDArray input = underlying.input().castTo(w.dataType());
+            INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, w.dataType(), input.size(0),
+                    w.size(1));
+            input.castTo(z.dataType()).mmuli(w, z);
+            if (b != null) {
+                z.addiRowVector(b);
+            }
+            if (kind.equals("dense")) {
+                delta = conf.getActivationFn().backprop(z, epsilon).getFirst();
+                if (mask != null) {
+                    delta.muliColumnVector(mask.castTo(delta.dataType()));
+                }
+            } else {
+                org.deeplearning4j.nn.conf.layers.OutputLayer oc = (org.deeplearning4j.nn.conf.layers.OutputLayer) conf;
+                INDArray labels = ((IOutputLayer) underlying).getLabels();
+                delta = oc.getLossFn().computeGradient(labels, z, oc.getActivationFn(), mask);
+                delta = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, delta);
+            }
         }
+        lastOutput = null;
+        lastOutputInput = null;
         INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(),
                 new long[]{w.size(0), delta.size(0)}, 'f');
         epsilonNext = w.mmuli(delta.transpose(), epsilonNext).transpose();
@@ -175,6 +237,11 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
                     underlying.getEpochCount());
         }
         return epsilonNext;
+    }
+
+    /** How many backprop passes took the activation derivative from the forward output (no recomputation); for tests. */
+    public long derivativesFromOutput() {
+        return derivativesFromOutput;
     }
 
     /** The frozen parameter keys of this layer. */
