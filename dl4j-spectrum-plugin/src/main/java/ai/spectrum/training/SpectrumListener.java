@@ -58,7 +58,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * to it adopts that selection and re-selects on the same absolute schedule as the uninterrupted run. Layers frozen
  * beforehand with DL4J's {@code FrozenLayer} (e.g. by {@code TransferLearning}) are adopted the same way, so they may
  * be unfrozen by a later re-selection. Because the freeze lives in the network configuration, DL4J's own updater
- * rebuilds (e.g. after {@code setLearningRate}) keep it.
+ * rebuilds keep it; with the compact gradient (default, {@link Builder#optCompactGradient(boolean)}) DL4J's
+ * {@code setLearningRate} cannot rebuild the updater, so use a learning-rate schedule or turn the compact gradient
+ * off. If anything replaces Spectrum's gradient layout between {@code fit} calls, the next epoch start re-applies it.
  *
  * <p>Instances are not thread-safe; use one listener per network being trained.
  */
@@ -73,6 +75,7 @@ public final class SpectrumListener implements TrainingListener {
     private final SelectionStrategy strategy;
     private final long seed;
     private final SpectrumSelector selector;
+    private final boolean compactGradient;
 
     private final List<SelectionEvent> history = new CopyOnWriteArrayList<>();
     private final Map<String, Double> gradientNorms = new HashMap<>();
@@ -92,6 +95,7 @@ public final class SpectrumListener implements TrainingListener {
         this.alwaysTrain = List.copyOf(b.alwaysTrain);
         this.strategy = b.strategy != null ? b.strategy : SelectionStrategy.snr(b.rule, b.analyzerThreads);
         this.seed = b.seed;
+        this.compactGradient = b.compactGradient;
         this.selector = SpectrumSelector.builder().optTopPercent(topPercent)
                 .optMinSnr(strategy.scoresAreSnr() ? minSnr : Double.NEGATIVE_INFINITY)
                 .optAlwaysTrain(alwaysTrain.toArray(String[]::new)).build();
@@ -150,6 +154,11 @@ public final class SpectrumListener implements TrainingListener {
         attach(model);
         if (!hasSelection && canSelect()) {
             select(adapter.iterationCount());
+        } else if (hasSelection && !Freezer.layoutIntact(adapter, compactGradient)) {
+            // restored from a saved model, or the updater was rebuilt by DL4J: same modules, Spectrum's layout
+            long t0 = System.nanoTime();
+            Freezer.apply(adapter, FreezePlan.forModules(adapter, adapter.weights(), selected), compactGradient);
+            selectionNanos += System.nanoTime() - t0;
         }
     }
 
@@ -314,7 +323,7 @@ public final class SpectrumListener implements TrainingListener {
                     + " modules; raise optTopPercent, lower optMinSnr or add optAlwaysTrain patterns");
         }
         FreezePlan plan = FreezePlan.forModules(adapter, weights, chosen);
-        Freezer.Outcome outcome = Freezer.apply(adapter, plan);
+        Freezer.Outcome outcome = Freezer.apply(adapter, plan, compactGradient);
         long nanos = System.nanoTime() - t0;
         selectionNanos += nanos;
         boolean changed = !chosen.equals(selected) || !hasSelection;
@@ -330,10 +339,11 @@ public final class SpectrumListener implements TrainingListener {
         if (changed) {
             LOG.info("Spectrum {} selection at iteration {} (epoch {}): training {} of {} modules; {} layers frozen "
                             + "structurally, {} partly; {} layers swapped, optimizer state kept for {} parameters, "
-                            + "state {} -> {} elements, {} ms",
+                            + "state {} -> {} elements, gradient {} elements, {} ms",
                     strategy.name(), iteration, epoch, chosen.size(), weights.entries().size(), structural.size(),
                     plan.selective().size(), outcome.layersChanged(), outcome.statesKept(),
-                    outcome.stateLengthBefore(), outcome.stateLengthAfter(), nanos / 1_000_000);
+                    outcome.stateLengthBefore(), outcome.stateLengthAfter(), outcome.gradientLength(),
+                    nanos / 1_000_000);
         } else {
             LOG.debug("Spectrum re-selection at iteration {} kept the same {} modules", iteration, chosen.size());
         }
@@ -353,6 +363,7 @@ public final class SpectrumListener implements TrainingListener {
         private SelectionStrategy strategy;
         private long seed = 42;
         private int analyzerThreads = 1;
+        private boolean compactGradient = true;
 
         private Builder() {
         }
@@ -416,6 +427,19 @@ public final class SpectrumListener implements TrainingListener {
                 throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
             }
             this.analyzerThreads = threads;
+            return this;
+        }
+
+        /**
+         * Whether frozen layers get no gradient memory (default true): the network's flattened gradient then holds only
+         * layers whose backprop writes a gradient, and Spectrum's updater and optimizer step update only trainable
+         * parameters (see {@code Freezer}). Trained parameters are bit-identical either way. Turn it off for code that
+         * needs DL4J's full-size gradient array: DL4J's {@code setLearningRate(...)} and {@code initGradientsView()}
+         * rebuild a plain updater over it and fail on the compact one ("Indices are out of range"). Networks trained
+         * with a gradient accumulator (parallel or distributed training) always use the full-size gradient.
+         */
+        public Builder optCompactGradient(boolean compact) {
+            this.compactGradient = compact;
             return this;
         }
 

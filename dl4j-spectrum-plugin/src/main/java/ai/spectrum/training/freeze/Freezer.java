@@ -4,6 +4,10 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.optimize.api.ConvexOptimizer;
+import org.deeplearning4j.optimize.api.StepFunction;
+import org.deeplearning4j.optimize.solvers.BaseOptimizer;
+import org.deeplearning4j.optimize.stepfunctions.NegativeGradientStepFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
@@ -16,9 +20,12 @@ import java.util.Set;
  * exactly what {@code TransferLearning.setFeatureExtractor} does); layers with some frozen parameters are wrapped in
  * {@link SelectiveFreezeLayer}; trainable layers get their original runtime layer and configuration back. The network
  * configuration is changed together with the runtime layers, so save/restore and {@code clone()} keep the freeze.
- * Then the gradient view is re-allocated (a frozen segment must not keep last iteration's update) and a new updater is
- * installed whose state layout matches the configuration, with the state of every parameter that was and stays
- * trainable copied over; newly trainable parameters start from the optimizer's initial state.
+ * Then the gradient array is re-allocated — by default a compact one with room only for layers that write gradients
+ * ({@link GradientLayout}), else DL4J's full-size one (a frozen segment must not keep last iteration's update) — and a
+ * new updater is installed whose state layout matches the configuration, with the state of every parameter that was
+ * and stays trainable copied over; newly trainable parameters start from the optimizer's initial state. With the
+ * compact gradient, the updater ({@link CompactUpdaters}) and the optimizer's step ({@link SegmentStep}) touch only
+ * trainable parameters.
  *
  * <p>Call only where DL4J allows changing the network: outside {@code fit}, or from a listener's
  * {@code onEpochStart}, {@code iterationDone} or {@code onEpochEnd}.
@@ -32,15 +39,31 @@ public final class Freezer {
      * @param statesKept        number of parameters whose optimizer state was carried over
      * @param stateLengthBefore updater state elements before (0 if there was no updater yet)
      * @param stateLengthAfter  updater state elements after
+     * @param gradientLength    elements of the network's flattened gradient array after the change
      */
-    public record Outcome(int layersChanged, int statesKept, long stateLengthBefore, long stateLengthAfter) {
+    public record Outcome(int layersChanged, int statesKept, long stateLengthBefore, long stateLengthAfter,
+                          long gradientLength) {
     }
+
+    private static final DeclaredField STEP_FUNCTION = new DeclaredField(BaseOptimizer.class, "stepFunction");
 
     private Freezer() {
     }
 
-    /** Applies a plan; a no-op (returning zero changes) if every layer is already in its planned state. */
+    /** Applies a plan with the compact gradient ({@link #apply(ModelAdapter, FreezePlan, boolean)}). */
     public static Outcome apply(ModelAdapter adapter, FreezePlan plan) {
+        return apply(adapter, plan, true);
+    }
+
+    /**
+     * Applies a plan; a no-op (returning zero changes) if every layer is already in its planned state and the
+     * gradient layout is the requested one.
+     *
+     * @param compactGradient allocate gradient memory only for layers that write gradients, with the compact updater
+     *                        and optimizer step ({@link GradientLayout}); falls back to DL4J's full-size gradient where
+     *                        the network's optimizer does not allow it ({@link ModelAdapter#supportsCompactGradient()})
+     */
+    public static Outcome apply(ModelAdapter adapter, FreezePlan plan, boolean compactGradient) {
         BaseMultiLayerUpdater<?> old = adapter.currentUpdater();
         int changed = 0;
         Map<String, INDArray[]> saved = null;
@@ -84,14 +107,59 @@ public final class Freezer {
             changed++;
         }
         long before = UpdaterStates.stateLength(old);
-        if (changed == 0 && old != null) {
-            return new Outcome(0, 0, before, before);
+        boolean compact = compactGradient && adapter.supportsCompactGradient();
+        if (changed == 0 && old != null && layoutIntact(adapter, compact)) {
+            return new Outcome(0, 0, before, before, gradientLength(adapter));
         }
-        adapter.initGradientsView();
-        BaseMultiLayerUpdater<?> fresh = adapter.newUpdater();
-        int kept = saved == null ? 0 : UpdaterStates.restore(fresh, saved);
+        if (saved == null) {
+            saved = UpdaterStates.views(old);
+        }
+        BaseMultiLayerUpdater<?> fresh;
+        StepFunction step;
+        if (compact) {
+            GradientLayout layout = GradientLayout.allocate(adapter.orderedTrainables(),
+                    adapter.model().params().dataType());
+            adapter.useGradientArray(layout.gradient());
+            layout.bind();
+            fresh = adapter.newCompactUpdater(layout);
+            step = new SegmentStep(layout);
+        } else {
+            adapter.initGradientsView();
+            fresh = adapter.newUpdater();
+            step = new NegativeGradientStepFunction();
+        }
+        int kept = UpdaterStates.restore(fresh, saved);
         adapter.install(fresh);
-        return new Outcome(changed, kept, before, UpdaterStates.stateLength(fresh));
+        ConvexOptimizer optimizer = adapter.optimizerIfCreated();
+        if (optimizer instanceof BaseOptimizer bo) {
+            STEP_FUNCTION.set(bo, step);
+        } else if (compact) {
+            throw new IllegalStateException("the network's optimizer is " + (optimizer == null ? "missing"
+                    : optimizer.getClass().getName()) + " after installing the updater; the compact gradient needs"
+                    + " DL4J's StochasticGradientDescent");
+        }
+        return new Outcome(changed, kept, before, UpdaterStates.stateLength(fresh), gradientLength(adapter));
+    }
+
+    /**
+     * Whether the network still has the gradient layout Spectrum installed: with {@code compact}, its gradient array,
+     * updater and optimizer step are Spectrum's compact ones and belong together; without, none of them is.
+     */
+    public static boolean layoutIntact(ModelAdapter adapter, boolean compact) {
+        BaseMultiLayerUpdater<?> u = adapter.currentUpdater();
+        GradientLayout layout = CompactUpdaters.layoutOf(u);
+        ConvexOptimizer o = adapter.optimizerIfCreated();
+        Object step = o instanceof BaseOptimizer bo ? STEP_FUNCTION.get(bo) : null;
+        INDArray gradient = adapter.gradientArray();
+        if (!compact || !adapter.supportsCompactGradient()) {
+            return u != null && layout == null && !(step instanceof SegmentStep);
+        }
+        return layout != null && gradient == layout.gradient() && step instanceof SegmentStep s && s.belongsTo(layout);
+    }
+
+    private static long gradientLength(ModelAdapter adapter) {
+        INDArray g = adapter.gradientArray();
+        return g == null ? 0 : g.length();
     }
 
     /** The original runtime layer behind frozen and selective wrappers. */

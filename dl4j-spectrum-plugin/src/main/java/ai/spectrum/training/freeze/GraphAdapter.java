@@ -3,6 +3,7 @@ package ai.spectrum.training.freeze;
 import ai.spectrum.analysis.NetworkWeights;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -11,6 +12,7 @@ import org.deeplearning4j.nn.graph.vertex.VertexIndices;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
+import org.deeplearning4j.optimize.api.ConvexOptimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -23,6 +25,10 @@ import java.util.Set;
 
 /** {@link ModelAdapter} for a {@link ComputationGraph}. */
 final class GraphAdapter implements ModelAdapter {
+    private static final DeclaredField FLATTENED_GRADIENTS =
+            new DeclaredField(ComputationGraph.class, "flattenedGradients");
+    private static final DeclaredField SOLVER = new DeclaredField(ComputationGraph.class, "solver");
+
     private final ComputationGraph graph;
 
     GraphAdapter(ComputationGraph graph) {
@@ -157,6 +163,38 @@ final class GraphAdapter implements ModelAdapter {
     @Override
     public void install(Updater updater) {
         graph.setUpdater((ComputationGraphUpdater) updater);
+    }
+
+    @Override
+    public Trainable[] orderedTrainables() {
+        List<Trainable> out = new ArrayList<>();
+        GraphVertex[] vertices = graph.getVertices();
+        for (int idx : graph.topologicalSortOrder()) {
+            if (vertices[idx].numParams() > 0) {
+                out.add(vertices[idx]);
+            }
+        }
+        return out.toArray(new Trainable[0]);
+    }
+
+    @Override
+    public INDArray gradientArray() {
+        return graph.getFlattenedGradients();
+    }
+
+    @Override
+    public void useGradientArray(INDArray gradient) {
+        FLATTENED_GRADIENTS.set(graph, gradient);
+    }
+
+    @Override
+    public BaseMultiLayerUpdater<?> newCompactUpdater(GradientLayout layout) {
+        return new CompactUpdaters.Graph(graph, orderedTrainables(), layout);
+    }
+
+    @Override
+    public ConvexOptimizer optimizerIfCreated() {
+        return SOLVER.get(graph) == null ? null : graph.getOptimizer();
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
 import java.util.Map;
@@ -72,11 +73,39 @@ public interface ModelAdapter {
     /** Installs an updater for the next iteration. */
     void install(Updater updater);
 
+    /** The layers with parameters in the order of the flattened parameter (and updater) arrays. */
+    org.deeplearning4j.nn.api.Trainable[] orderedTrainables();
+
+    /** The network's flattened gradient array, or null if none was allocated yet. */
+    INDArray gradientArray();
+
+    /** Makes {@code gradient} the network's flattened gradient array (without re-binding any layer). */
+    void useGradientArray(INDArray gradient);
+
+    /** A compact updater over a {@link GradientLayout} already bound to the network. */
+    BaseMultiLayerUpdater<?> newCompactUpdater(GradientLayout layout);
+
+    /**
+     * Whether the compact gradient can be used: DL4J's stochastic gradient descent without a gradient accumulator
+     * (parallel/distributed training hands the full gradient to the accumulator).
+     */
+    default boolean supportsCompactGradient() {
+        org.deeplearning4j.nn.api.OptimizationAlgorithm algo = model().conf().getOptimizationAlgo();
+        if (algo != org.deeplearning4j.nn.api.OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT) {
+            return false;
+        }
+        org.deeplearning4j.optimize.api.ConvexOptimizer o = optimizerIfCreated();
+        return o == null || o.getGradientsAccumulator() == null;
+    }
+
+    /** The network's optimizer, or null if DL4J has not created its solver yet. */
+    org.deeplearning4j.optimize.api.ConvexOptimizer optimizerIfCreated();
+
     /** The key of a parameter's entry in {@code model.gradient().gradientForVariable()}. */
     String gradientKey(String layerName, String paramKey);
 
     /** Per layer name, its output in a forward-pass callback (for output layers, which DL4J leaves out, their input). */
-    Map<String, org.nd4j.linalg.api.ndarray.INDArray> activationsByLayer(Object forwardPassActivations);
+    Map<String, INDArray> activationsByLayer(Object forwardPassActivations);
 
     /** The network's iteration count (iterations completed so far). */
     int iterationCount();

@@ -3,15 +3,16 @@ package ai.spectrum.training.freeze;
 import ai.spectrum.analysis.NetworkWeights;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.MultiLayerUpdater;
+import org.deeplearning4j.optimize.api.ConvexOptimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,16 +22,10 @@ import java.util.Set;
 
 /** {@link ModelAdapter} for a {@link MultiLayerNetwork}; layer slots are named as {@link NetworkWeights} names them. */
 final class MultiLayerAdapter implements ModelAdapter {
-    private static final Field LAYER_MAP;
-
-    static {
-        try {
-            LAYER_MAP = MultiLayerNetwork.class.getDeclaredField("layerMap");
-            LAYER_MAP.setAccessible(true);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final DeclaredField LAYER_MAP = new DeclaredField(MultiLayerNetwork.class, "layerMap");
+    private static final DeclaredField FLATTENED_GRADIENTS =
+            new DeclaredField(MultiLayerNetwork.class, "flattenedGradients");
+    private static final DeclaredField SOLVER = new DeclaredField(MultiLayerNetwork.class, "solver");
 
     private final MultiLayerNetwork net;
 
@@ -94,13 +89,9 @@ final class MultiLayerAdapter implements ModelAdapter {
         Layer old = net.getLayers()[i];
         net.getLayers()[i] = runtime;
         net.getLayerWiseConfigurations().getConfs().set(i, conf);
-        try {
-            Map<String, Layer> map = (Map<String, Layer>) LAYER_MAP.get(net);
-            if (map != null) {
-                map.replaceAll((k, v) -> v == old ? runtime : v);
-            }
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException("cannot update the MultiLayerNetwork's layer map", e);
+        Map<String, Layer> map = (Map<String, Layer>) LAYER_MAP.get(net);
+        if (map != null) {
+            map.replaceAll((k, v) -> v == old ? runtime : v);
         }
     }
 
@@ -135,6 +126,34 @@ final class MultiLayerAdapter implements ModelAdapter {
     @Override
     public void install(Updater updater) {
         net.setUpdater(updater);
+    }
+
+    @Override
+    public Trainable[] orderedTrainables() {
+        Layer[] layers = net.getLayers();
+        Trainable[] out = new Trainable[layers.length];
+        System.arraycopy(layers, 0, out, 0, layers.length);
+        return out;
+    }
+
+    @Override
+    public INDArray gradientArray() {
+        return net.getFlattenedGradients();
+    }
+
+    @Override
+    public void useGradientArray(INDArray gradient) {
+        FLATTENED_GRADIENTS.set(net, gradient);
+    }
+
+    @Override
+    public BaseMultiLayerUpdater<?> newCompactUpdater(GradientLayout layout) {
+        return new CompactUpdaters.Stack(net, orderedTrainables(), layout);
+    }
+
+    @Override
+    public ConvexOptimizer optimizerIfCreated() {
+        return SOLVER.get(net) == null ? null : net.getOptimizer();
     }
 
     @Override

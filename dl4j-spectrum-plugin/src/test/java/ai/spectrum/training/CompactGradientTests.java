@@ -1,0 +1,247 @@
+package ai.spectrum.training;
+
+import ai.spectrum.training.TestNets.Options;
+import ai.spectrum.training.freeze.Freezer;
+import ai.spectrum.training.freeze.SelectiveFreezeLayerImpl;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.dropout.GaussianNoise;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The compact gradient: gradient memory only for layers that write gradients, same arithmetic as DL4J's. */
+class CompactGradientTests {
+
+    private static SpectrumListener lisa(boolean compact) {
+        return SpectrumListener.builder().optTopPercent(50).optStrategy(SelectionStrategy.lisa())
+                .optReselectEveryIterations(2).optSeed(3).optCompactGradient(compact).build();
+    }
+
+    private static void fit(Model m, List<DataSet> data, int epochs) {
+        if (m instanceof ComputationGraph g) {
+            g.fit(TestNets.iterator(data), epochs);
+        } else {
+            ((MultiLayerNetwork) m).fit(TestNets.iterator(data), epochs);
+        }
+    }
+
+    /** Trains two copies, one with the compact and one with DL4J's full-size gradient, and compares everything. */
+    private static <T extends Model> void compareLayouts(Supplier<T> net) {
+        T compact = net.get();
+        T full = net.get();
+        SpectrumListener lc = lisa(true);
+        SpectrumListener lf = lisa(false);
+        compact.addListeners(lc);
+        full.addListeners(lf);
+        List<DataSet> data = TestNets.batches(6, 4);
+        Nd4j.getRandom().setSeed(17);
+        fit(compact, data, 2);
+        Nd4j.getRandom().setSeed(17);
+        fit(full, data, 2);
+        assertEquals(full.params(), compact.params(), "parameters differ between the two gradient layouts");
+        INDArray fullState = stateOf(full);
+        assertEquals(fullState, stateOf(compact), "optimizer state differs between the two gradient layouts");
+        assertEquals(lf.history().stream().map(SelectionEvent::selected).toList(),
+                lc.history().stream().map(SelectionEvent::selected).toList());
+        assertTrue(lc.history().stream().map(SelectionEvent::selected).distinct().count() > 1,
+                "LISA should have changed the selection: " + lc.history());
+        assertEquals(full.numParams(), gradientOf(full).length());
+        assertTrue(gradientOf(compact).length() < full.numParams(),
+                "compact gradient " + gradientOf(compact).length() + " of " + full.numParams());
+    }
+
+    private static INDArray stateOf(Model m) {
+        return m instanceof ComputationGraph g ? g.getUpdater().getStateViewArray()
+                : ((MultiLayerNetwork) m).getUpdater().getStateViewArray();
+    }
+
+    private static INDArray gradientOf(Model m) {
+        return m instanceof ComputationGraph g ? g.getFlattenedGradients()
+                : ((MultiLayerNetwork) m).getFlattenedGradients();
+    }
+
+    @Nested
+    @DisplayName("arithmetic")
+    class Arithmetic {
+
+        @Test
+        @DisplayName("a ComputationGraph trains bit-identically with the compact and the full-size gradient")
+        void graphLayoutsAgree() {
+            compareLayouts(() -> TestNets.graph(Options.all()));
+        }
+
+        @Test
+        @DisplayName("a MultiLayerNetwork trains bit-identically with the compact and the full-size gradient")
+        void multiLayerLayoutsAgree() {
+            compareLayouts(() -> TestNets.mln(Options.all()));
+        }
+
+        @Test
+        @DisplayName("frozen ReLU and identity layers in the middle back-propagate like FrozenLayerWithBackprop")
+        void outputDerivativeMatchesRecomputation() {
+            // layer1 (ReLU) and layer3 (identity) are frozen; layer2 adds Gaussian noise to its input in place (DL4J
+            // allows it in a MultiLayerNetwork), which moves zeros of layer1's output: the wrapper must keep a copy.
+            MultiLayerNetwork net = reluStack(false);
+            MultiLayerNetwork reference = reluStack(true);
+            reference.setParams(net.params().dup());
+            List<DataSet> data = TestNets.batches(6, 8);
+            net.addListeners(SpectrumListenerTests.trainOnly("layer0", "layer2", "layer4"));
+            Nd4j.getRandom().setSeed(23);
+            reference.fit(TestNets.iterator(data), 2);
+            Nd4j.getRandom().setSeed(23);
+            net.fit(TestNets.iterator(data), 2);
+            assertEquals(reference.params(), net.params());
+            SelectiveFreezeLayerImpl relu = (SelectiveFreezeLayerImpl) net.getLayer(1);
+            assertTrue(relu.computesEpsilonOnly());
+            assertEquals(12, relu.derivativesFromOutput(), "backprop passes that reused the ReLU output");
+        }
+
+        /** in → ReLU → ReLU → ReLU (Gaussian input noise) → identity → softmax; optionally layers 1 and 3 FrozenLayerWithBackprop. */
+        private MultiLayerNetwork reluStack(boolean frozenWithBackprop) {
+            int h = TestNets.HIDDEN;
+            var d1 = new DenseLayer.Builder().nIn(h).nOut(h).activation(Activation.RELU).build();
+            var d3 = new DenseLayer.Builder().nIn(h).nOut(h).activation(Activation.IDENTITY).build();
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).updater(new Adam(1e-2)).list()
+                    .layer(new DenseLayer.Builder().nIn(TestNets.IN).nOut(h).activation(Activation.RELU).build())
+                    .layer(frozenWithBackprop ? new FrozenLayerWithBackprop(d1) : d1)
+                    .layer(new DenseLayer.Builder().nIn(h).nOut(h).activation(Activation.RELU)
+                            .dropOut(new GaussianNoise(1.0)).build())
+                    .layer(frozenWithBackprop ? new FrozenLayerWithBackprop(d3) : d3)
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(h).nOut(TestNets.CLASSES)
+                            .activation(Activation.SOFTMAX).build())
+                    .build();
+            MultiLayerNetwork n = new MultiLayerNetwork(conf);
+            n.init();
+            return n;
+        }
+    }
+
+    @Nested
+    @DisplayName("memory")
+    class Memory {
+
+        @Test
+        @DisplayName("the gradient holds only the trained layers when the frozen ones are structural")
+        void structuralFreezeLeavesOnlyTrainedLayers() {
+            ComputationGraph g = TestNets.graph(Options.all());
+            g.addListeners(SpectrumListenerTests.trainOnly("d2", "out"));
+            g.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            int h = TestNets.HIDDEN;
+            assertEquals((h * h + h) + (h * TestNets.CLASSES + TestNets.CLASSES), g.getFlattenedGradients().length());
+        }
+
+        @Test
+        @DisplayName("frozen dense and output layers on the backprop path get no gradient memory; batch norm does")
+        void epsilonOnlyLayersHaveNoSegment() {
+            ComputationGraph g = TestNets.graph(Options.all());
+            g.addListeners(SpectrumListenerTests.trainOnly("d0", "d2"));
+            g.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            int h = TestNets.HIDDEN;
+            long d0 = (long) TestNets.IN * h + h;
+            long bn0 = 4L * h; // gamma, beta, mean, log-std: frozen but written by DL4J's batch-norm backprop
+            long d2 = (long) h * h + h;
+            assertEquals(d0 + bn0 + d2, g.getFlattenedGradients().length());
+            assertNull(((BaseLayer<?>) Freezer.baseLayer(g.getLayer("d1"))).getGradientsViewArray(),
+                    "a frozen layer without a segment must not keep a view of an older gradient array");
+        }
+    }
+
+    @Nested
+    @DisplayName("robustness")
+    class Robustness {
+
+        @Test
+        @DisplayName("a gradient array re-allocated outside Spectrum is replaced at the next epoch, bit-identically")
+        void layoutRestoredAtEpochStart() {
+            List<DataSet> data = TestNets.batches(4, 6);
+            ComputationGraph reference = TestNets.graph(Options.all());
+            reference.addListeners(lisa(true));
+            Nd4j.getRandom().setSeed(2);
+            reference.fit(TestNets.iterator(data), 2);
+
+            ComputationGraph g = TestNets.graph(Options.all());
+            g.addListeners(lisa(true));
+            Nd4j.getRandom().setSeed(2);
+            g.fit(TestNets.iterator(data), 1);
+            g.initGradientsView(); // DL4J's full-size array, re-bound to every layer
+            assertEquals(g.numParams(), g.getFlattenedGradients().length());
+            g.fit(TestNets.iterator(data), 1);
+            assertEquals(reference.params(), g.params());
+            assertEquals(reference.getFlattenedGradients().length(), g.getFlattenedGradients().length());
+        }
+
+        @Test
+        @DisplayName("a minibatch fit on a gradient array re-allocated outside Spectrum fails instead of not training")
+        void foreignGradientFailsLoudly() {
+            ComputationGraph g = TestNets.graph(Options.all());
+            g.addListeners(lisa(true));
+            g.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            g.initGradientsView();
+            DataSet ds = TestNets.batches(1, 2).get(0);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> g.fit(ds));
+            assertTrue(e.getMessage().contains("outside Spectrum"), e.getMessage());
+        }
+
+        @Test
+        @DisplayName("setLearningRate fails loudly on the compact gradient and works on the full-size one")
+        void setLearningRate() {
+            ComputationGraph compact = TestNets.graph(Options.all());
+            compact.addListeners(lisa(true));
+            compact.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> compact.setLearningRate(1e-3));
+            assertTrue(String.valueOf(e.getMessage()).contains("out of range"), e.getMessage());
+
+            ComputationGraph full = TestNets.graph(Options.all());
+            full.addListeners(lisa(false));
+            full.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            full.setLearningRate(1e-3);
+            INDArray before = full.params().dup();
+            full.fit(TestNets.iterator(TestNets.batches(2, 3)));
+            assertTrue(!before.equals(full.params()), "training after setLearningRate must move parameters");
+        }
+
+        @Test
+        @DisplayName("a network restored from a checkpoint gets the compact gradient back at its first epoch")
+        void restoredNetworkIsCompactAgain(@TempDir Path dir) throws IOException {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            g.addListeners(lisa(true));
+            g.fit(TestNets.iterator(TestNets.batches(3, 1)));
+            long compactLength = g.getFlattenedGradients().length();
+            File file = dir.resolve("m.zip").toFile();
+            ModelSerializer.writeModel(g, file, true);
+            ComputationGraph restored = ModelSerializer.restoreComputationGraph(file, true);
+            restored.addListeners(lisa(true));
+            restored.fit(TestNets.iterator(TestNets.batches(1, 2)));
+            assertTrue(restored.getFlattenedGradients().length() < restored.numParams(),
+                    "restored network still has the full-size gradient");
+            assertTrue(compactLength < g.numParams());
+        }
+    }
+}
