@@ -53,7 +53,8 @@ import java.util.concurrent.Callable;
  * state alone), {@code peak_offheap_ratio_s25} (peak growth of off-heap memory — resident set minus committed heap —
  * over the value before the network was built, sampled after every backward pass and iteration), and
  * {@code reselect_overhead} (Spectrum-25's time spent selecting ÷ its training time, at the default interval of one
- * epoch; it scales with 1 / epoch length).
+ * epoch; it scales with 1 / epoch length). {@code --full-size-gradient} runs Spectrum with DL4J's full-size gradient
+ * array instead of the compact one, to show what the compact gradient contributes.
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Benchmark full fine-tuning vs Spectrum-25 and Spectrum-50 training on a residual graph.")
@@ -68,6 +69,10 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Option(names = "--threads", description = "Native (OpenMP) threads per configuration's JVM, default "
             + "${DEFAULT-VALUE}: on a shared machine more threads than idle cores make every op wait.")
     int threads = 1;
+
+    @Option(names = "--full-size-gradient", description = "Spectrum keeps DL4J's full-size gradient array "
+            + "(optCompactGradient(false)), to measure what the compact gradient saves.")
+    boolean fullSizeGradient;
 
     @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
     String child;
@@ -123,9 +128,10 @@ public final class TrainBenchmark implements Callable<Integer> {
         out.printf(Locale.ROOT, "# bench-train %s: %d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d,"
                         + " epochs of %d iterations, Adam, OMP_NUM_THREADS=%d. Timing: one JVM, configurations"
                         + " interleaved epoch by epoch, %d epochs each (first is warm-up), median epoch."
-                        + " Memory: one JVM per configuration, 2 epochs.%n",
+                        + " Memory: one JVM per configuration, 2 epochs. Spectrum gradient: %s.%n",
                 quick ? "--quick" : "full", sizes.weightLayers(), sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(),
-                sizes.batch(), sizes.iterations(), threads, sizes.epochs());
+                sizes.batch(), sizes.iterations(), threads, sizes.epochs(),
+                fullSizeGradient ? "DL4J's full-size array" : "compact (default)");
         out.flush();
         Map<String, Measurement> timing = new LinkedHashMap<>();
         for (Measurement m : runChild("timing")) {
@@ -173,7 +179,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         for (String n : names) {
             ComputationGraph net = network(s, seed);
             double percent = percentOf(n);
-            SpectrumListener l = percent > 0 ? SpectrumListener.builder().optTopPercent(percent).build() : null;
+            SpectrumListener l = percent > 0 ? listener(percent) : null;
             if (l != null) {
                 net.addListeners(l);
             }
@@ -221,6 +227,9 @@ public final class TrainBenchmark implements Callable<Integer> {
                 TrainBenchmark.class.getName(), "--child", mode, "--seed", Long.toString(seed)));
         if (quick) {
             cmd.add("--quick");
+        }
+        if (fullSizeGradient) {
+            cmd.add("--full-size-gradient");
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
@@ -290,7 +299,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         settleMemory();
         long base = OffHeap.bytes();
         ComputationGraph net = network(s, seed);
-        SpectrumListener spectrum = percent > 0 ? SpectrumListener.builder().optTopPercent(percent).build() : null;
+        SpectrumListener spectrum = percent > 0 ? listener(percent) : null;
         PeakSampler sampler = new PeakSampler();
         if (spectrum != null) {
             net.addListeners(spectrum, sampler);
@@ -319,6 +328,10 @@ public final class TrainBenchmark implements Callable<Integer> {
         return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, optimizerBytes,
                 sampler.peak - base,
                 selectionNanos, trainingNanos, trainable, modules);
+    }
+
+    private SpectrumListener listener(double percent) {
+        return SpectrumListener.builder().optTopPercent(percent).optCompactGradient(!fullSizeGradient).build();
     }
 
     private static long bytes(INDArray a) {
