@@ -15,7 +15,7 @@ class BenchSvdCommandTests {
 
     @Test
     void itReportsARatioAfterCheckingBothSidesAgree() {
-        Path npz = TestResources.copy("/reference/synthetic/vectors_a.npz", dir);
+        Path npz = TestResources.copy("/reference/vectors_a.npz", dir);
         CommandRun run = CommandRun.of("bench-svd", "--model", npz.toString(), "--warmup", "0", "--reps", "1");
         assertEquals(ExitCodes.OK, run.code(), run::toString);
         assertTrue(run.out().contains("matrices=11 "), run.out()); // 12 arrays, one of them 1-D
@@ -26,7 +26,7 @@ class BenchSvdCommandTests {
 
     @Test
     void aMissingPythonIsReportedInOneLine() {
-        Path npz = TestResources.copy("/reference/synthetic/vectors_a.npz", dir);
+        Path npz = TestResources.copy("/reference/vectors_a.npz", dir);
         CommandRun run = CommandRun.of("bench-svd", "--model", npz.toString(), "--python",
                 dir.resolve("no-python").toString(), "--reps", "1");
         assertEquals(ExitCodes.BASELINE_UNAVAILABLE, run.code(), run::toString);

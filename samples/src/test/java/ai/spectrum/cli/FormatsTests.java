@@ -62,7 +62,7 @@ class FormatsTests {
 
     @Test
     void aShardedSafetensorsCopyOfVectorsAScoresLikeTheNpz() throws IOException {
-        Path npz = TestResources.copy("/reference/synthetic/vectors_a.npz", dir);
+        Path npz = TestResources.copy("/reference/vectors_a.npz", dir);
         Path model = Files.createDirectories(dir.resolve("vectors-sharded"));
         StringBuilder weightMap = new StringBuilder();
         try (NpzWeightSource source = NpzWeightSource.open(npz)) {

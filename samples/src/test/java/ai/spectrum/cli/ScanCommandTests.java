@@ -25,8 +25,8 @@ class ScanCommandTests {
     @ParameterizedTest(name = "--rule {0}")
     @ValueSource(strings = {"current", "ref2024"})
     void scanningVectorsAReproducesTheExpectedValues(String rule) {
-        Path npz = TestResources.copy("/reference/synthetic/vectors_a.npz", dir);
-        Path expectedFile = TestResources.copy("/reference/synthetic/vectors_a.expected.json", dir);
+        Path npz = TestResources.copy("/reference/vectors_a.npz", dir);
+        Path expectedFile = TestResources.copy("/reference/vectors_a.expected.json", dir);
         Path out = dir.resolve("out-" + rule);
         CommandRun run = CommandRun.of("scan", npz.toString(), "--rule", rule, "--top-percent", "50", "--out",
                 out.toString(), "--threads", "2");
@@ -63,7 +63,7 @@ class ScanCommandTests {
 
     @Test
     void theTableCountsModulesAndSelectionsPerType() {
-        Path npz = TestResources.copy("/reference/synthetic/vectors_a.npz", dir);
+        Path npz = TestResources.copy("/reference/vectors_a.npz", dir);
         CommandRun run = CommandRun.of("scan", npz.toString(), "--top-percent", "50", "--out", dir.toString());
         assertEquals(ExitCodes.OK, run.code(), run::toString);
         // vectors_a: 3 q_proj, 2 up_proj, 2 down_proj, one of each other type; int(n * 50 / 100) selected

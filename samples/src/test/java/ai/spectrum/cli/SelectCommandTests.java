@@ -26,11 +26,11 @@ class SelectCommandTests {
             "HuggingFaceTB-SmolLM-135M, 25", "HuggingFaceTB-SmolLM-135M, 50"})
     void selectingAPublishedScanReproducesThePublishedFiles(String model, int percent) throws IOException {
         String base = "snr_results_" + model;
-        Path results = TestResources.copy("/reference/published/" + base + ".json", dir);
+        Path results = TestResources.copy("/reference/" + base + ".json", dir);
         Path ref = Files.createDirectories(dir.resolve("published"));
-        Path publishedYaml = TestResources.copy("/reference/published/" + base + "_unfrozenparameters_" + percent
+        Path publishedYaml = TestResources.copy("/reference/" + base + "_unfrozenparameters_" + percent
                 + "percent.yaml", ref);
-        Path publishedSorted = TestResources.copy("/reference/published/" + base + "_sorted.json", ref);
+        Path publishedSorted = TestResources.copy("/reference/" + base + "_sorted.json", ref);
         Path out = dir.resolve("out");
 
         CommandRun run = CommandRun.of("select", results.toString(), "--top-percent", Integer.toString(percent),

@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Copies classpath resources to files and reads JSON with Python's Infinity/NaN. */
+/**
+ * Copies classpath resources to files and reads JSON with Python's Infinity/NaN. The reference data under
+ * {@code /reference/} comes from the plugin's test-jar (one copy, in dl4j-spectrum-plugin/src/test/resources).
+ */
 final class TestResources {
     static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
