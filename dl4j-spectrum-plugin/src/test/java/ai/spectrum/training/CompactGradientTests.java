@@ -146,24 +146,27 @@ class CompactGradientTests {
     @Nested
     @DisplayName("memory")
     class Memory {
+        private final int h = TestNets.HIDDEN;
+
+        /** The test graph after two minibatches that train exactly {@code modules}. */
+        private ComputationGraph trainedOnly(String... modules) {
+            ComputationGraph g = TestNets.graph(Options.all());
+            g.addListeners(SpectrumListenerTests.trainOnly(modules));
+            g.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            return g;
+        }
 
         @Test
         @DisplayName("the gradient holds only the trained layers when the frozen ones are structural")
         void structuralFreezeLeavesOnlyTrainedLayers() {
-            ComputationGraph g = TestNets.graph(Options.all());
-            g.addListeners(SpectrumListenerTests.trainOnly("d2", "out"));
-            g.fit(TestNets.iterator(TestNets.batches(2, 1)));
-            int h = TestNets.HIDDEN;
+            ComputationGraph g = trainedOnly("d2", "out");
             assertEquals((h * h + h) + (h * TestNets.CLASSES + TestNets.CLASSES), g.getFlattenedGradients().length());
         }
 
         @Test
         @DisplayName("frozen dense and output layers on the backprop path get no gradient memory; batch norm does")
         void epsilonOnlyLayersHaveNoSegment() {
-            ComputationGraph g = TestNets.graph(Options.all());
-            g.addListeners(SpectrumListenerTests.trainOnly("d0", "d2"));
-            g.fit(TestNets.iterator(TestNets.batches(2, 1)));
-            int h = TestNets.HIDDEN;
+            ComputationGraph g = trainedOnly("d0", "d2");
             long d0 = (long) TestNets.IN * h + h;
             long bn0 = 4L * h; // gamma, beta, mean, log-std: frozen but written by DL4J's batch-norm backprop
             long d2 = (long) h * h + h;

@@ -154,8 +154,9 @@ public final class ExperimentReport {
         b.addTable("Results (ratios against FULL measured in the same run)", TABLE_HEADER, tableRows(result));
         b.addParagraph("How it is counted. grad+state = gradient bytes of what trains (parameters in non-NoOp updater "
                 + "blocks × 4 bytes) + the updater's state view array (Adam's m and v for those parameters), both "
-                + "read from the network at the end of training; DL4J additionally allocates a flattened gradient "
-                + "array over all parameters, frozen ones included (allocatedGradientBytes in results.json). Peak "
+                + "read from the network at the end of training. The flattened gradient array as allocated is "
+                + "allocatedGradientBytes in results.json: DL4J's spans every parameter; Spectrum's compact one spans "
+                + "the layers whose backprop writes a gradient (frozen SameDiff layers still do). Peak "
                 + "RSS growth = the largest JavaCPP Pointer.physicalBytes() (resident set of the process) sampled "
                 + "after every backward pass and every step, minus the value after GC before the method's network "
                 + "was built; the methods share one JVM, so it is indicative only. ms/step = median wall time of "

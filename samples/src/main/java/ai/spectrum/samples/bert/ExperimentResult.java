@@ -72,7 +72,8 @@ public record ExperimentResult(Provenance provenance, List<String> modules, List
      * @param parameters             all parameters of the network
      * @param trainableParameters    parameters the updater updates at the end (those in non-NoOp updater blocks)
      * @param gradientBytes          {@code trainableParameters} × bytes per element: the gradient of what trains
-     * @param allocatedGradientBytes the flattened gradient array DL4J allocates (it also spans frozen layers)
+     * @param allocatedGradientBytes the network's flattened gradient array as allocated (DL4J's spans every parameter,
+     *                               Spectrum's compact one the layers whose backprop writes a gradient)
      * @param optimizerStateBytes    the updater's state view array (Adam's m and v of what trains)
      * @param baseRssBytes           resident set size after GC just before the method's network was built
      * @param peakRssBytes           largest resident set size sampled during its training
