@@ -4,6 +4,7 @@ import ai.spectrum.training.TestNets.Options;
 import ai.spectrum.training.freeze.Freezer;
 import ai.spectrum.training.freeze.SelectiveFreezeLayerImpl;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.dropout.GaussianNoise;
@@ -22,7 +23,10 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.AdaGrad;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.File;
@@ -104,6 +108,12 @@ class CompactGradientTests {
         }
 
         @Test
+        @DisplayName("mixed updaters (Adam, Nesterov, SGD, AdaGrad) and per-layer gradient clipping agree too")
+        void mixedUpdatersAgree() {
+            compareLayouts(Arithmetic::mixedUpdaters);
+        }
+
+        @Test
         @DisplayName("frozen ReLU and identity layers in the middle back-propagate like FrozenLayerWithBackprop")
         void outputDerivativeMatchesRecomputation() {
             // layer1 (ReLU) and layer3 (identity) are frozen; layer2 adds Gaussian noise to its input in place (DL4J
@@ -121,6 +131,28 @@ class CompactGradientTests {
             SelectiveFreezeLayerImpl relu = (SelectiveFreezeLayerImpl) net.getLayer(1);
             assertTrue(relu.computesEpsilonOnly());
             assertEquals(12, relu.derivativesFromOutput(), "backprop passes that reused the ReLU output");
+        }
+
+        /** Four dense layers and an output layer with different updaters: blocks break at every layer. */
+        private static MultiLayerNetwork mixedUpdaters() {
+            int h = TestNets.HIDDEN;
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(9).updater(new Adam(1e-2))
+                    .l2(1e-3).list()
+                    .layer(new DenseLayer.Builder().nIn(TestNets.IN).nOut(h).activation(Activation.RELU).build())
+                    .layer(new DenseLayer.Builder().nIn(h).nOut(h).activation(Activation.TANH)
+                            .updater(new Nesterovs(1e-2, 0.9)).build())
+                    .layer(new DenseLayer.Builder().nIn(h).nOut(h).activation(Activation.RELU).updater(new Sgd(1e-2))
+                            .gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                            .gradientNormalizationThreshold(0.05).build())
+                    .layer(new DenseLayer.Builder().nIn(h).nOut(h).activation(Activation.IDENTITY)
+                            .updater(new AdaGrad(1e-2)).build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(h).nOut(TestNets.CLASSES)
+                            .activation(Activation.SOFTMAX).gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                            .gradientNormalizationThreshold(0.05).build())
+                    .build();
+            MultiLayerNetwork n = new MultiLayerNetwork(conf);
+            n.init();
+            return n;
         }
 
         /** in → ReLU → ReLU → ReLU (Gaussian input noise) → identity → softmax; optionally layers 1 and 3 FrozenLayerWithBackprop. */
