@@ -60,7 +60,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * be unfrozen by a later re-selection. Because the freeze lives in the network configuration, DL4J's own updater
  * rebuilds keep it; with the compact gradient (default, {@link Builder#optCompactGradient(boolean)}) DL4J's
  * {@code setLearningRate} cannot rebuild the updater, so use a learning-rate schedule or turn the compact gradient
- * off. If anything replaces Spectrum's gradient layout between {@code fit} calls, the next epoch start re-applies it.
+ * off. If anything replaces Spectrum's gradient layout between {@code fit} calls, the next epoch start re-applies it;
+ * an updater or solver DL4J dropped ({@code MultiLayerNetwork.clear()}) is re-installed before the next update, with
+ * the optimizer state of the one Spectrum installed last.
  *
  * <p>Instances are not thread-safe; use one listener per network being trained.
  */
@@ -195,10 +197,13 @@ public final class SpectrumListener implements TrainingListener {
 
     @Override
     public void onGradientCalculation(Model model) {
+        attach(model);
+        if (hasSelection && compactGradient && Freezer.reinstallCompactUpdater(adapter)) {
+            LOG.info("Spectrum re-installed its compact updater, which DL4J had dropped (optimizer state kept)");
+        }
         if (!strategy.needsGradients()) {
             return;
         }
-        attach(model);
         Gradient g = model.gradient();
         if (g == null) {
             return;
@@ -434,9 +439,11 @@ public final class SpectrumListener implements TrainingListener {
          * Whether frozen layers get no gradient memory (default true): the network's flattened gradient then holds only
          * layers whose backprop writes a gradient, and Spectrum's updater and optimizer step update only trainable
          * parameters (see {@code Freezer}). Trained parameters are bit-identical either way. Turn it off for code that
-         * needs DL4J's full-size gradient array: DL4J's {@code setLearningRate(...)} and {@code initGradientsView()}
-         * rebuild a plain updater over it and fail on the compact one ("Indices are out of range"). Networks trained
-         * with a gradient accumulator (parallel or distributed training) always use the full-size gradient.
+         * needs DL4J's full-size gradient array: DL4J's {@code setLearningRate(...)} rebuilds a plain updater over it
+         * and fails on the compact one ("Indices are out of range"; the rate it wrote into the configuration is used
+         * from the next epoch, with optimizer state kept), and a minibatch {@code fit} after
+         * {@code initGradientsView()} fails until the next epoch start re-applies the layout. Networks trained with a
+         * gradient accumulator (parallel or distributed training) always use the full-size gradient.
          */
         public Builder optCompactGradient(boolean compact) {
             this.compactGradient = compact;

@@ -238,6 +238,21 @@ class CompactGradientTests {
             ComputationGraph g = TestNets.graph(Options.all());
             g.addListeners(lisa(true));
             g.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            assertTrue(g.getFlattenedGradients().length() < g.numParams());
+            assertForeignGradientFails(g);
+        }
+
+        @Test
+        @DisplayName("... also when the compact array is as long as DL4J's (no layer without a segment)")
+        void foreignGradientOfEqualLengthFailsLoudly() {
+            ComputationGraph g = TestNets.graph(Options.all());
+            g.addListeners(SpectrumListenerTests.trainOnly("d0", "d1", "d2", "out")); // batch norm keeps a segment
+            g.fit(TestNets.iterator(TestNets.batches(2, 1)));
+            assertEquals(g.numParams(), g.getFlattenedGradients().length());
+            assertForeignGradientFails(g);
+        }
+
+        private void assertForeignGradientFails(ComputationGraph g) {
             g.initGradientsView();
             DataSet ds = TestNets.batches(1, 2).get(0);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> g.fit(ds));
@@ -245,7 +260,27 @@ class CompactGradientTests {
         }
 
         @Test
-        @DisplayName("setLearningRate fails loudly on the compact gradient and works on the full-size one")
+        @DisplayName("after MultiLayerNetwork.clear() a minibatch fit re-installs the compact updater, state kept")
+        void clearedSolverIsRepaired() {
+            MultiLayerNetwork reference = TestNets.mln(Options.all());
+            MultiLayerNetwork net = TestNets.mln(Options.all());
+            reference.addListeners(lisa(true));
+            net.addListeners(lisa(true));
+            List<DataSet> data = TestNets.batches(3, 5);
+            DataSet next = TestNets.batches(1, 6).get(0);
+            Nd4j.getRandom().setSeed(4);
+            reference.fit(TestNets.iterator(data));
+            reference.fit(next);
+            Nd4j.getRandom().setSeed(4);
+            net.fit(TestNets.iterator(data));
+            net.clear(); // drops DL4J's solver: optimizer, updater and step function
+            net.fit(next);
+            assertEquals(reference.params(), net.params());
+            assertEquals(reference.getUpdater().getStateViewArray(), net.getUpdater().getStateViewArray());
+        }
+
+        @Test
+        @DisplayName("setLearningRate fails loudly on the compact gradient; training then goes on as with the full-size one")
         void setLearningRate() {
             ComputationGraph compact = TestNets.graph(Options.all());
             compact.addListeners(lisa(true));
@@ -260,6 +295,12 @@ class CompactGradientTests {
             INDArray before = full.params().dup();
             full.fit(TestNets.iterator(TestNets.batches(2, 3)));
             assertTrue(!before.equals(full.params()), "training after setLearningRate must move parameters");
+
+            // DL4J wrote the new rate into the configuration before failing; the next epoch rebuilds the compact
+            // updater from it with the optimizer state kept, so training continues as after a successful call
+            compact.fit(TestNets.iterator(TestNets.batches(2, 3)));
+            assertEquals(full.params(), compact.params());
+            assertEquals(full.getUpdater().getStateViewArray(), compact.getUpdater().getStateViewArray());
         }
 
         @Test

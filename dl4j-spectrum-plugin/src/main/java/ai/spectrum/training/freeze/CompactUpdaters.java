@@ -65,7 +65,8 @@ final class CompactUpdaters {
         @Override
         public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize,
                                         LayerWorkspaceMgr workspaceMgr) {
-            core.update(this, isMiniBatch(), gradient, iteration, epoch, batchSize, workspaceMgr);
+            core.update(this, isMiniBatch(), network.getFlattenedGradients(), gradient, iteration, epoch, batchSize,
+                    workspaceMgr);
         }
 
         GradientLayout layout() {
@@ -102,7 +103,8 @@ final class CompactUpdaters {
         @Override
         public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize,
                                         LayerWorkspaceMgr workspaceMgr) {
-            core.update(this, isMiniBatch(), gradient, iteration, epoch, batchSize, workspaceMgr);
+            core.update(this, isMiniBatch(), network.getFlattenedGradients(), gradient, iteration, epoch, batchSize,
+                    workspaceMgr);
         }
 
         GradientLayout layout() {
@@ -229,14 +231,14 @@ final class CompactUpdaters {
         }
 
         /** One iteration's update, as {@code BaseMultiLayerUpdater.update} does it, on the compact gradient. */
-        void update(BaseMultiLayerUpdater<?> updater, boolean miniBatch, Gradient gradient, int iteration, int epoch,
-                    int batchSize, LayerWorkspaceMgr workspaceMgr) {
-            INDArray g = gradient.gradient();
-            if (g != null && g.length() != layout.gradient().length()) {
-                throw new IllegalStateException("Spectrum's compact updater got a gradient of length " + g.length()
-                        + " but its layout has " + layout.gradient().length() + " elements: the network's gradient"
-                        + " array was re-allocated outside Spectrum (e.g. by initGradientsView()); re-apply the"
-                        + " selection, or build the listener with optCompactGradient(false)");
+        void update(BaseMultiLayerUpdater<?> updater, boolean miniBatch, INDArray networkGradient, Gradient gradient,
+                    int iteration, int epoch, int batchSize, LayerWorkspaceMgr workspaceMgr) {
+            if (networkGradient != layout.gradient()) {
+                // the layers now write into another array: updating this layout's segments would apply stale values
+                throw new IllegalStateException("Spectrum's compact updater does not own the network's gradient array"
+                        + " any more: it was re-allocated outside Spectrum (e.g. by initGradientsView()); fit with an"
+                        + " iterator so the listener re-applies its layout at the epoch start, or build the listener"
+                        + " with optCompactGradient(false)");
             }
             Map<String, Gradient> layerGradients = new HashMap<>();
             for (Map.Entry<String, INDArray> e : gradient.gradientForVariable().entrySet()) {

@@ -64,7 +64,9 @@ public final class Freezer {
      *                        the network's optimizer does not allow it ({@link ModelAdapter#supportsCompactGradient()})
      */
     public static Outcome apply(ModelAdapter adapter, FreezePlan plan, boolean compactGradient) {
-        BaseMultiLayerUpdater<?> old = adapter.currentUpdater();
+        BaseMultiLayerUpdater<?> installed = adapter.currentUpdater();
+        // if DL4J dropped the updater since the last application, its optimizer state is still in the one we installed
+        BaseMultiLayerUpdater<?> old = installed != null ? installed : adapter.lastInstalled();
         int changed = 0;
         Map<String, INDArray[]> saved = null;
         for (String name : adapter.layerNames()) {
@@ -108,7 +110,7 @@ public final class Freezer {
         }
         long before = UpdaterStates.stateLength(old);
         boolean compact = compactGradient && adapter.supportsCompactGradient();
-        if (changed == 0 && old != null && layoutIntact(adapter, compact)) {
+        if (changed == 0 && installed != null && layoutIntact(adapter, compact)) {
             return new Outcome(0, 0, before, before, gradientLength(adapter));
         }
         if (saved == null) {
@@ -130,15 +132,41 @@ public final class Freezer {
         }
         int kept = UpdaterStates.restore(fresh, saved);
         adapter.install(fresh);
+        installStep(adapter, step, compact);
+        return new Outcome(changed, kept, before, UpdaterStates.stateLength(fresh), gradientLength(adapter));
+    }
+
+    private static void installStep(ModelAdapter adapter, StepFunction step, boolean required) {
         ConvexOptimizer optimizer = adapter.optimizerIfCreated();
         if (optimizer instanceof BaseOptimizer bo) {
             STEP_FUNCTION.set(bo, step);
-        } else if (compact) {
+        } else if (required) {
             throw new IllegalStateException("the network's optimizer is " + (optimizer == null ? "missing"
                     : optimizer.getClass().getName()) + " after installing the updater; the compact gradient needs"
                     + " DL4J's StochasticGradientDescent");
         }
-        return new Outcome(changed, kept, before, UpdaterStates.stateLength(fresh), gradientLength(adapter));
+    }
+
+    /**
+     * Puts Spectrum's compact updater and optimizer step back if DL4J dropped them while the network's gradient array
+     * is still Spectrum's ({@code MultiLayerNetwork.clear()} drops the solver; a failed {@code setLearningRate} the
+     * updater): same layout, optimizer state carried over from the last installed updater. Call it before the
+     * updater runs in an iteration, e.g. from {@code onGradientCalculation}; a no-op when nothing is missing.
+     *
+     * @return whether anything was re-installed
+     */
+    public static boolean reinstallCompactUpdater(ModelAdapter adapter) {
+        GradientLayout layout = CompactUpdaters.layoutOf(adapter.lastInstalled());
+        if (layout == null || adapter.gradientArray() != layout.gradient() || layoutIntact(adapter, true)) {
+            return false;
+        }
+        BaseMultiLayerUpdater<?> current = adapter.currentUpdater();
+        BaseMultiLayerUpdater<?> source = CompactUpdaters.layoutOf(current) == layout ? current : adapter.lastInstalled();
+        BaseMultiLayerUpdater<?> fresh = adapter.newCompactUpdater(layout);
+        UpdaterStates.restore(fresh, UpdaterStates.views(source));
+        adapter.install(fresh);
+        installStep(adapter, new SegmentStep(layout), true);
+        return true;
     }
 
     /**

@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -134,9 +135,15 @@ final class GradientLayout {
 
     /**
      * Lets go of a layer's gradient views into an earlier gradient array (DL4J's {@code FrozenLayer} ignores a new
-     * view and would keep the old array alive). The layer must not write gradients while it has no segment.
+     * view and would keep the old array alive). The layer must not write gradients while it has no segment. Only
+     * DL4J's {@code BaseLayer}s (dense, output, convolution, recurrent, batch norm...), possibly inside wrappers, are
+     * released; other runtime layers (SameDiff, bidirectional) keep theirs, which costs memory only.
      */
-    private static void dropGradientViews(Layer base) {
+    private static void dropGradientViews(Layer layer) {
+        Layer base = layer;
+        while (base instanceof BaseWrapperLayer w) {
+            base = w.getUnderlying();
+        }
         if (base instanceof BaseLayer) {
             GRADIENTS_FLATTENED.set(base, null);
             GRADIENT_VIEWS.set(base, null);

@@ -4,7 +4,6 @@ import ai.spectrum.analysis.NetworkWeights;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
-import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -30,6 +29,7 @@ final class GraphAdapter implements ModelAdapter {
     private static final DeclaredField SOLVER = new DeclaredField(ComputationGraph.class, "solver");
 
     private final ComputationGraph graph;
+    private BaseMultiLayerUpdater<?> installed;
 
     GraphAdapter(ComputationGraph graph) {
         this.graph = graph;
@@ -161,8 +161,14 @@ final class GraphAdapter implements ModelAdapter {
     }
 
     @Override
-    public void install(Updater updater) {
+    public void install(BaseMultiLayerUpdater<?> updater) {
         graph.setUpdater((ComputationGraphUpdater) updater);
+        installed = updater;
+    }
+
+    @Override
+    public BaseMultiLayerUpdater<?> lastInstalled() {
+        return installed;
     }
 
     @Override

@@ -3,7 +3,6 @@ package ai.spectrum.training.freeze;
 import ai.spectrum.analysis.NetworkWeights;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -71,7 +70,13 @@ public interface ModelAdapter {
     BaseMultiLayerUpdater<?> newUpdater();
 
     /** Installs an updater for the next iteration. */
-    void install(Updater updater);
+    void install(BaseMultiLayerUpdater<?> updater);
+
+    /**
+     * The last updater installed through {@link #install}, or null: its optimizer state survives DL4J dropping the
+     * network's updater (e.g. {@code MultiLayerNetwork.clear()}, a failed {@code setLearningRate}).
+     */
+    BaseMultiLayerUpdater<?> lastInstalled();
 
     /** The layers with parameters in the order of the flattened parameter (and updater) arrays. */
     org.deeplearning4j.nn.api.Trainable[] orderedTrainables();

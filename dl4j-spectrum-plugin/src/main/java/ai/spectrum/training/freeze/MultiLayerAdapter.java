@@ -4,7 +4,6 @@ import ai.spectrum.analysis.NetworkWeights;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
-import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -28,6 +27,7 @@ final class MultiLayerAdapter implements ModelAdapter {
     private static final DeclaredField SOLVER = new DeclaredField(MultiLayerNetwork.class, "solver");
 
     private final MultiLayerNetwork net;
+    private BaseMultiLayerUpdater<?> installed;
 
     MultiLayerAdapter(MultiLayerNetwork net) {
         this.net = net;
@@ -124,8 +124,14 @@ final class MultiLayerAdapter implements ModelAdapter {
     }
 
     @Override
-    public void install(Updater updater) {
+    public void install(BaseMultiLayerUpdater<?> updater) {
         net.setUpdater(updater);
+        installed = updater;
+    }
+
+    @Override
+    public BaseMultiLayerUpdater<?> lastInstalled() {
+        return installed;
     }
 
     @Override

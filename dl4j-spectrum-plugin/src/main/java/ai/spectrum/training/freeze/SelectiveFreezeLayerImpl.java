@@ -123,6 +123,13 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
     }
 
     @Override
+    public void clear() {
+        super.clear();
+        lastOutput = null;
+        lastOutputInput = null;
+    }
+
+    @Override
     public double calcRegularizationScore(boolean backpropParamsOnly) {
         return allFrozen ? 0.0 : underlying.calcRegularizationScore(backpropParamsOnly);
     }
