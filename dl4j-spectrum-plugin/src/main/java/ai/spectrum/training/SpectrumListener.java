@@ -45,8 +45,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * calls have no epoch callbacks, so call {@link #selectNow(Model)} before them (otherwise the first selection happens
  * in {@code iterationDone} of the first iteration). Re-selection happens in {@code iterationDone} or
  * {@code onEpochEnd} — after the parameter step and outside workspaces, the only points where DL4J allows changing
- * layers and updater. {@code onForwardPass} and {@code onGradientCalculation} only record norms for the
- * gradient/activation strategies and never change the network. Strategies that need observations select after the
+ * layers and updater. {@code onForwardPass} and {@code onGradientCalculation} record norms for the
+ * gradient/activation strategies and never change layers; {@code onGradientCalculation}, which runs before DL4J's
+ * updater, also re-installs Spectrum's compact updater if DL4J dropped it. Strategies that need observations select after the
  * first iteration.
  *
  * <p>How freezing works is described in {@link Freezer}: frozen parameters get no update, no optimizer state and no
