@@ -129,7 +129,7 @@ class CompactGradientTests {
             net.fit(TestNets.iterator(data), 2);
             assertEquals(reference.params(), net.params());
             SelectiveFreezeLayerImpl relu = (SelectiveFreezeLayerImpl) net.getLayer(1);
-            assertTrue(relu.computesEpsilonOnly());
+            assertTrue(relu.skipsWeightGradient());
             assertEquals(12, relu.derivativesFromOutput(), "backprop passes that reused the ReLU output");
         }
 

@@ -87,9 +87,9 @@ class SpectrumListenerTests {
             assertAllMoved(before, after, layerPrefix("0", "3"));
             assertInstanceOf(SelectiveFreezeLayerImpl.class, net.getLayer(1), "batch norm below a trained layer");
             assertInstanceOf(SelectiveFreezeLayerImpl.class, net.getLayer(2));
-            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(2)).computesEpsilonOnly(),
+            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(2)).skipsWeightGradient(),
                     "frozen dense layer should compute no weight gradient");
-            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(4)).computesEpsilonOnly(),
+            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(4)).skipsWeightGradient(),
                     "frozen output layer should compute no weight gradient");
             assertEquals(30, net.getIterationCount());
         }
@@ -178,8 +178,8 @@ class SpectrumListenerTests {
             net.fit(TestNets.iterator(data), 2);
             assertBitIdentical(reference.paramTable(), net.paramTable(), k -> true, "all");
             assertAllMoved(before, net.paramTable(), layerPrefix("0", "3"));
-            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(2)).computesEpsilonOnly());
-            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(4)).computesEpsilonOnly());
+            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(2)).skipsWeightGradient());
+            assertTrue(((SelectiveFreezeLayerImpl) net.getLayer(4)).skipsWeightGradient());
         }
     }
 

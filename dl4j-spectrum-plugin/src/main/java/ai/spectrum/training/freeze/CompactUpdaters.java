@@ -41,14 +41,18 @@ final class CompactUpdaters {
     }
 
     /** A compact updater for a ComputationGraph. */
-    static final class Graph extends ComputationGraphUpdater {
+    static final class Graph extends ComputationGraphUpdater implements Compact {
         private static final long serialVersionUID = 1L;
         private final transient Core core;
 
         Graph(ComputationGraph graph, Trainable[] ordered, GradientLayout layout) {
             super(graph); // builds nothing: getOrderedLayers() is empty until core is set
             this.core = new Core(ordered, layout);
-            this.layersByName = core.layersByName(t -> t.getConfig().getLayerName());
+            Map<String, Trainable> byName = new HashMap<>();
+            for (Trainable t : ordered) {
+                byName.put(t.getConfig().getLayerName(), t);
+            }
+            this.layersByName = byName;
             this.updaterStateViewArray = core.buildBlocks(this, graph.params());
         }
 
@@ -69,13 +73,14 @@ final class CompactUpdaters {
                     workspaceMgr);
         }
 
-        GradientLayout layout() {
+        @Override
+        public GradientLayout layout() {
             return core.layout;
         }
     }
 
     /** A compact updater for a MultiLayerNetwork. */
-    static final class Stack extends MultiLayerUpdater {
+    static final class Stack extends MultiLayerUpdater implements Compact {
         private static final long serialVersionUID = 1L;
         private final transient Core core;
 
@@ -107,20 +112,21 @@ final class CompactUpdaters {
                     workspaceMgr);
         }
 
-        GradientLayout layout() {
+        @Override
+        public GradientLayout layout() {
             return core.layout;
         }
     }
 
+    /** What both compact updaters expose. */
+    interface Compact {
+        /** The gradient layout the updater's blocks view. */
+        GradientLayout layout();
+    }
+
     /** The layout of an installed compact updater, or null for any other updater. */
     static GradientLayout layoutOf(Object updater) {
-        if (updater instanceof Graph g) {
-            return g.layout();
-        }
-        if (updater instanceof Stack s) {
-            return s.layout();
-        }
-        return null;
+        return updater instanceof Compact c ? c.layout() : null;
     }
 
     /** What both compact updaters share. */
@@ -132,14 +138,6 @@ final class CompactUpdaters {
         Core(Trainable[] ordered, GradientLayout layout) {
             this.ordered = ordered.clone();
             this.layout = layout;
-        }
-
-        Map<String, Trainable> layersByName(java.util.function.Function<Trainable, String> name) {
-            Map<String, Trainable> out = new HashMap<>();
-            for (Trainable t : ordered) {
-                out.put(name.apply(t), t);
-            }
-            return out;
         }
 
         /** Fills the updater's blocks; returns its state array (null if no parameter has state). */

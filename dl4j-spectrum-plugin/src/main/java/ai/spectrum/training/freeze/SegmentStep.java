@@ -81,9 +81,4 @@ final class SegmentStep implements StepFunction {
     boolean belongsTo(GradientLayout layout) {
         return this.layout == layout;
     }
-
-    /** Number of contiguous parameter runs the step updates; for tests. */
-    int runCount() {
-        return runs.length;
-    }
 }

@@ -87,11 +87,6 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
         return config;
     }
 
-    /** Whether the last backprop computed only the epsilon (no weight gradient); for tests. */
-    public boolean computesEpsilonOnly() {
-        return skipsWeightGradient();
-    }
-
     @Override
     public TrainingConfig getConfig() {
         return config;
