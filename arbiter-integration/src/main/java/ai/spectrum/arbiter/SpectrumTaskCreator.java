@@ -1,5 +1,6 @@
 package ai.spectrum.arbiter;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import org.apache.commons.lang3.exception.ExceptionUtils;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
@@ -89,7 +90,7 @@ public final class SpectrumTaskCreator implements TaskCreator {
         CandidateMonitor monitor = new CandidateMonitor();
         BudgetedIterator train = null;
         Model model = null;
-        Network net = null;
+        Dl4jNetwork net = null;
         CandidateResult result;
         String stackTrace = null;
         try {
@@ -102,7 +103,7 @@ public final class SpectrumTaskCreator implements TaskCreator {
             LOG.info("Candidate {}: {}", index, config.asMap());
             Nd4j.getRandom().setSeed(seed);
             model = modelFactory.create(config, seed);
-            net = Network.of(model);
+            net = Dl4jNetwork.of(model);
             TrainingListener spectrum = listenerFactory.create(config.spectrum(), seed);
             net.addListeners(spectrum, monitor);
             train = new BudgetedIterator(trainingData.get(), budget, monitor::failed, start);
@@ -166,7 +167,7 @@ public final class SpectrumTaskCreator implements TaskCreator {
     }
 
     /** Resources of a failed candidate; the updater state is only read when it is safe to. */
-    private static ResourceUse resources(long start, CandidateMonitor monitor, Network net) {
+    private static ResourceUse resources(long start, CandidateMonitor monitor, Dl4jNetwork net) {
         long state = 0;
         if (net != null) {
             try {

@@ -1,5 +1,6 @@
 package ai.spectrum.arbiter;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
@@ -50,7 +51,7 @@ public interface SweepScore {
 
         @Override
         public double score(Model model, DataSetIterator validation) {
-            Network net = Network.of(model);
+            Dl4jNetwork net = Dl4jNetwork.of(model);
             double total = 0;
             long examples = 0;
             while (validation.hasNext()) {
@@ -80,7 +81,7 @@ public interface SweepScore {
 
         @Override
         public double score(Model model, DataSetIterator validation) {
-            Evaluation e = Network.of(model).evaluate(validation, new Evaluation());
+            Evaluation e = Dl4jNetwork.of(model).evaluate(validation, new Evaluation());
             if (e.getNumRowCounter() == 0) {
                 throw new IllegalStateException("the validation data is empty");
             }

@@ -1,11 +1,5 @@
 package ai.spectrum.analysis;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.GraphVertex;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
@@ -16,9 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The weight matrices of an in-memory model: a DL4J {@link ComputationGraph} or {@link MultiLayerNetwork}, a
+ * The weight matrices of an in-memory model: a DL4J network (built by {@code ai.spectrum.dl4j.Dl4jNetwork}), a
  * {@link SameDiff} instance, or plain named arrays. Arrays are the live parameters (views), not copies.
  *
  * <p>Module names: a layer with one weight parameter is named after its layer (vertex) name; a layer with several
@@ -62,29 +57,14 @@ public final class NetworkWeights implements WeightSource {
         }
     }
 
-    /** Every weight parameter of a ComputationGraph's layer vertices, in topological order. */
-    public static NetworkWeights of(ComputationGraph graph) {
-        List<Entry> out = new ArrayList<>();
-        int[] order = graph.topologicalSortOrder();
-        GraphVertex[] vertices = graph.getVertices();
-        for (int idx : order) {
-            GraphVertex v = vertices[idx];
-            if (v.hasLayer()) {
-                addLayer(out, v.getVertexName(), v.getLayer());
-            }
-        }
-        return new NetworkWeights("ComputationGraph", out);
-    }
-
-    /** Every weight parameter of a MultiLayerNetwork; unnamed layers get DL4J's default names ({@code layer0}, …). */
-    public static NetworkWeights of(MultiLayerNetwork net) {
-        List<Entry> out = new ArrayList<>();
-        Layer[] layers = net.getLayers();
-        for (int i = 0; i < layers.length; i++) {
-            String name = unwrap(layers[i].conf().getLayer()).getLayerName();
-            addLayer(out, name == null ? Integer.toString(i) : name, layers[i]);
-        }
-        return new NetworkWeights("MultiLayerNetwork", out);
+    /**
+     * Weight parameters described by the caller, in order (e.g. a DL4J network's, see
+     * {@code ai.spectrum.dl4j.Dl4jNetwork#weights()}).
+     *
+     * @throws IllegalArgumentException if there are none or two share a module name
+     */
+    public static NetworkWeights of(String modelId, List<Entry> entries) {
+        return new NetworkWeights(modelId, entries);
     }
 
     /** Every trainable SameDiff variable of rank ≥ 2, typed by its name's path. */
@@ -108,50 +88,14 @@ public final class NetworkWeights implements WeightSource {
         return new NetworkWeights(modelId, out);
     }
 
-    private static void addLayer(List<Entry> out, String layerName, Layer layer) {
-        org.deeplearning4j.nn.conf.layers.Layer conf = unwrap(layer.conf().getLayer());
-        List<String> keys = new ArrayList<>();
-        for (String key : layer.paramTable().keySet()) {
-            if (conf.initializer().isWeightParam(conf, key)) {
-                keys.add(key);
-            }
-        }
-        for (String key : keys) {
-            String module = keys.size() == 1 ? layerName : layerName + "/" + key;
-            String byPath = ModuleTypes.fromPath(layerName);
-            String type;
-            if (!byPath.equals(layerName)) {
-                type = keys.size() == 1 ? byPath : byPath + "/" + key;
-            } else {
-                type = conf.getClass().getSimpleName() + "/" + key;
-            }
-            INDArray arr = layer.getParam(key);
-            out.add(new Entry(new WeightInfo(module, type, arr.shape()), layerName, key, arr));
-        }
-    }
-
-    /** The innermost layer configuration behind frozen and wrapper layers. */
-    static org.deeplearning4j.nn.conf.layers.Layer unwrap(org.deeplearning4j.nn.conf.layers.Layer conf) {
-        org.deeplearning4j.nn.conf.layers.Layer c = conf;
-        while (true) {
-            if (c instanceof FrozenLayer f) {
-                c = f.getLayer();
-            } else if (c instanceof BaseWrapperLayer w) {
-                c = w.getUnderlying();
-            } else {
-                return c;
-            }
-        }
-    }
-
     /** Every entry in order. */
     public List<Entry> entries() {
         return entries;
     }
 
-    /** The entry of a module name, or null. */
-    public Entry entry(String moduleName) {
-        return byName.get(moduleName);
+    /** The entry of a module name; empty if there is no such module. */
+    public Optional<Entry> entry(String moduleName) {
+        return Optional.ofNullable(byName.get(moduleName));
     }
 
     @Override

@@ -29,7 +29,7 @@ import java.util.function.UnaryOperator;
  *
  * <pre>{@code
  * SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optThreads(2).build();
- * ScanResult result = analyzer.scan(NetworkWeights.of(graph), ScanProgress.NOOP);
+ * ScanResult result = analyzer.scan(Dl4jNetwork.of(graph).weights(), ScanProgress.NOOP);
  * }</pre>
  */
 public final class SpectrumAnalyzer {

@@ -5,9 +5,8 @@ import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SnrRule;
 import ai.spectrum.selection.Selection;
 import ai.spectrum.selection.SpectrumSelector;
-import ai.spectrum.training.freeze.FreezePlan;
-import ai.spectrum.training.freeze.Freezer;
-import ai.spectrum.training.freeze.ModelAdapter;
+import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.training.freeze.NetworkFreeze;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -18,11 +17,13 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -50,7 +51,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * updater, also re-installs Spectrum's compact updater if DL4J dropped it. Strategies that need observations select after the
  * first iteration.
  *
- * <p>How freezing works is described in {@link Freezer}: frozen parameters get no update, no optimizer state and no
+ * <p>How freezing works is described in {@link NetworkFreeze}: frozen parameters get no update, no optimizer state and no
  * regularization; trainable parameters are updated exactly as without the listener, and keep their optimizer state
  * across re-selections. Each selection that changes the trainable set is logged as one INFO line and every selection
  * is kept in {@link #history()}.
@@ -81,10 +82,10 @@ public final class SpectrumListener implements TrainingListener {
     private final boolean compactGradient;
 
     private final List<SelectionEvent> history = new CopyOnWriteArrayList<>();
-    private final Map<String, Double> gradientNorms = new HashMap<>();
-    private final Map<String, Double> activationNorms = new HashMap<>();
+    private final Observations observations = new Observations();
     private Model attached;
-    private ModelAdapter adapter;
+    private Dl4jNetwork adapter;
+    private NetworkFreeze freeze;
     private Set<String> selected = Set.of();
     private boolean hasSelection;
     private long selectionNanos;
@@ -157,10 +158,10 @@ public final class SpectrumListener implements TrainingListener {
         attach(model);
         if (!hasSelection && canSelect()) {
             select(adapter.iterationCount());
-        } else if (hasSelection && !Freezer.layoutIntact(adapter, compactGradient)) {
+        } else if (hasSelection) {
             // restored from a saved model, or the updater was rebuilt by DL4J: same modules, Spectrum's layout
             long t0 = System.nanoTime();
-            Freezer.apply(adapter, FreezePlan.forModules(adapter, adapter.weights(), selected), compactGradient);
+            freeze.resume(selected);
             selectionNanos += System.nanoTime() - t0;
         }
     }
@@ -188,38 +189,46 @@ public final class SpectrumListener implements TrainingListener {
 
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
-        recordActivations(model, activations);
+        if (strategy.needsActivations()) {
+            attach(model);
+            observations.recordActivations(adapter, adapter.activationsByLayer(activations));
+        }
     }
 
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
-        recordActivations(model, activations);
+        if (strategy.needsActivations()) {
+            attach(model);
+            observations.recordActivations(adapter, adapter.activationsByLayer(activations));
+        }
     }
 
     @Override
     public void onGradientCalculation(Model model) {
         attach(model);
-        if (hasSelection && compactGradient && Freezer.reinstallCompactUpdater(adapter)) {
+        if (hasSelection && freeze.reinstallDroppedUpdater()) {
             LOG.info("Spectrum re-installed its compact updater, which DL4J had dropped (optimizer state kept)");
         }
         if (!strategy.needsGradients()) {
             return;
         }
         Gradient g = model.gradient();
-        if (g == null) {
-            return;
+        if (g != null) {
+            observations.recordGradients(adapter, g, frozenModules());
         }
-        Map<String, INDArray> byKey = g.gradientForVariable();
+    }
+
+    private Set<String> frozenModules() {
+        if (!hasSelection) {
+            return Set.of();
+        }
+        Set<String> out = new HashSet<>();
         for (NetworkWeights.Entry e : adapter.weights().entries()) {
-            String module = e.info().name();
-            if (hasSelection && !selected.contains(module) && gradientNorms.containsKey(module)) {
-                continue; // frozen: its gradient is zero, keep the last real observation
-            }
-            INDArray grad = byKey.get(adapter.gradientKey(e.layer(), e.paramKey()));
-            if (grad != null) {
-                gradientNorms.put(module, grad.norm2Number().doubleValue());
+            if (!selected.contains(e.info().name())) {
+                out.add(e.info().name());
             }
         }
+        return out;
     }
 
     @Override
@@ -227,29 +236,12 @@ public final class SpectrumListener implements TrainingListener {
         // nothing: the updater runs after this callback, so the network must not change here
     }
 
-    private void recordActivations(Model model, Object activations) {
-        if (!strategy.needsActivations()) {
-            return;
-        }
-        attach(model);
-        Map<String, INDArray> byLayer = adapter.activationsByLayer(activations);
-        Map<String, Double> rmsByLayer = new HashMap<>();
-        byLayer.forEach((layer, a) -> rmsByLayer.put(layer, a.norm2Number().doubleValue() / Math.sqrt(a.length())));
-        for (NetworkWeights.Entry e : adapter.weights().entries()) {
-            Double v = rmsByLayer.get(e.layer());
-            if (v != null) {
-                activationNorms.put(e.info().name(), v);
-            }
-        }
-    }
-
     private boolean canSelect() {
         if (!strategy.needsGradients() && !strategy.needsActivations()) {
             return true;
         }
-        int modules = adapter.weights().entries().size();
-        return (!strategy.needsGradients() || gradientNorms.size() >= modules)
-                && (!strategy.needsActivations() || activationNorms.size() >= modules);
+        return observations.complete(adapter.weights().entries().size(), strategy.needsGradients(),
+                strategy.needsActivations());
     }
 
     private void attach(Model model) {
@@ -257,35 +249,21 @@ public final class SpectrumListener implements TrainingListener {
         if (model == attached) {
             return;
         }
-        ModelAdapter a = ModelAdapter.of(model);
+        Dl4jNetwork a = Dl4jNetwork.of(model);
         attached = model;
         adapter = a;
-        gradientNorms.clear();
-        activationNorms.clear();
+        freeze = NetworkFreeze.of(a, compactGradient);
+        observations.clear();
         hasSelection = false;
         selected = Set.of();
         lastScores = Map.of();
-        if (Freezer.hasSpectrumFreeze(a)) {
-            selected = trainableModulesOf(a);
+        Optional<Set<String>> carried = freeze.selection();
+        if (carried.isPresent()) {
+            selected = carried.get();
             hasSelection = true;
             LOG.info("Spectrum resumes the selection carried by the network: {} of {} modules trainable",
                     selected.size(), a.weights().entries().size());
         }
-    }
-
-    private static Set<String> trainableModulesOf(ModelAdapter a) {
-        Set<String> out = new LinkedHashSet<>();
-        for (NetworkWeights.Entry e : a.weights().entries()) {
-            org.deeplearning4j.nn.api.Layer l = a.layer(e.layer());
-            if (l instanceof ai.spectrum.training.freeze.SelectiveFreezeLayerImpl s) {
-                if (!s.selectiveConfig().isFrozen(e.paramKey())) {
-                    out.add(e.info().name());
-                }
-            } else if (!(l instanceof org.deeplearning4j.nn.layers.FrozenLayer)) {
-                out.add(e.info().name());
-            }
-        }
-        return out;
     }
 
     private SelectionEvent select(int iteration) {
@@ -301,7 +279,7 @@ public final class SpectrumListener implements TrainingListener {
             });
         }
         SelectionStrategy.Choice choice = strategy.choose(new SelectionContext(weights, iteration, epoch, seed,
-                gradientNorms, activationNorms, frozenScores));
+                observations.gradientNorms(), observations.activationNorms(), frozenScores));
         List<ModuleScore> scores = new ArrayList<>();
         Map<String, Double> scoreMap = new LinkedHashMap<>();
         for (NetworkWeights.Entry e : weights.entries()) {
@@ -328,17 +306,11 @@ public final class SpectrumListener implements TrainingListener {
                     + minSnr + ") in a network of " + weights.entries().size()
                     + " modules; raise optTopPercent, lower optMinSnr or add optAlwaysTrain patterns");
         }
-        FreezePlan plan = FreezePlan.forModules(adapter, weights, chosen);
-        Freezer.Outcome outcome = Freezer.apply(adapter, plan, compactGradient);
+        NetworkFreeze.Applied outcome = freeze.apply(chosen);
         long nanos = System.nanoTime() - t0;
         selectionNanos += nanos;
         boolean changed = !chosen.equals(selected) || !hasSelection;
-        Set<String> structural = new LinkedHashSet<>();
-        for (String layer : plan.layers()) {
-            if (plan.structural().contains(layer)) {
-                structural.add(layer);
-            }
-        }
+        Set<String> structural = new LinkedHashSet<>(outcome.structuralLayers());
         SelectionEvent event = new SelectionEvent(iteration, epoch, strategy.name(), scoreMap, chosen, structural,
                 nanos);
         history.add(event);
@@ -347,7 +319,7 @@ public final class SpectrumListener implements TrainingListener {
                             + "structurally, {} partly; {} layers swapped, optimizer state kept for {} parameters, "
                             + "state {} -> {} elements, gradient {} elements, {} ms",
                     strategy.name(), iteration, epoch, chosen.size(), weights.entries().size(), structural.size(),
-                    plan.selective().size(), outcome.layersChanged(), outcome.statesKept(),
+                    outcome.partlyFrozenLayers(), outcome.layersChanged(), outcome.statesKept(),
                     outcome.stateLengthBefore(), outcome.stateLengthAfter(), outcome.gradientLength(),
                     nanos / 1_000_000);
         } else {

@@ -1,5 +1,6 @@
 package ai.spectrum.analysis;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
@@ -157,7 +158,7 @@ class SpectrumAnalyzerTests {
                             .activation(Activation.IDENTITY).build())
                     .build());
             net.init();
-            List<WeightInfo> w = NetworkWeights.of(net).weights();
+            List<WeightInfo> w = Dl4jNetwork.of(net).weights().weights();
             assertEquals(List.of("layer0/W", "layer0/RW", "layer1"), w.stream().map(WeightInfo::name).toList());
             assertEquals(List.of("LSTM/W", "LSTM/RW", "RnnOutputLayer/W"), w.stream().map(WeightInfo::type).toList());
         }
@@ -171,7 +172,7 @@ class SpectrumAnalyzerTests {
                             .activation(Activation.IDENTITY).build(), "encoder.layer.0.attention.self.query")
                     .setOutputs("head").build());
             g.init();
-            List<WeightInfo> w = NetworkWeights.of(g).weights();
+            List<WeightInfo> w = Dl4jNetwork.of(g).weights().weights();
             assertEquals(List.of("attention.self.query", "OutputLayer/W"), w.stream().map(WeightInfo::type).toList());
             assertEquals(List.of(4L, 4L), List.of(w.get(0).shape()[0], w.get(0).shape()[1]));
         }

@@ -1,7 +1,7 @@
 package ai.spectrum.training;
 
 import ai.spectrum.training.TestNets.Options;
-import ai.spectrum.training.freeze.Freezer;
+import ai.spectrum.dl4j.Wrappers;
 import ai.spectrum.training.freeze.SelectiveFreezeLayerImpl;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -203,7 +203,7 @@ class CompactGradientTests {
             long bn0 = 4L * h; // gamma, beta, mean, log-std: frozen but written by DL4J's batch-norm backprop
             long d2 = (long) h * h + h;
             assertEquals(d0 + bn0 + d2, g.getFlattenedGradients().length());
-            assertNull(((BaseLayer<?>) Freezer.baseLayer(g.getLayer("d1"))).getGradientsViewArray(),
+            assertNull(((BaseLayer<?>) Wrappers.unfrozen(g.getLayer("d1"))).getGradientsViewArray(),
                     "a frozen layer without a segment must not keep a view of an older gradient array");
         }
     }

@@ -2,6 +2,7 @@ package ai.spectrum.training;
 
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.training.TestNets.Options;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -124,7 +125,7 @@ class SelectionTests {
             ComputationGraph g = TestNets.graph(Options.plain());
             SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().build();
             Map<String, Double> expected = new LinkedHashMap<>();
-            for (NetworkWeights.Entry e : NetworkWeights.of(g).entries()) {
+            for (NetworkWeights.Entry e : Dl4jNetwork.of(g).weights().entries()) {
                 ModuleScore s = analyzer.score(e.info().name(), e.info().type(), e.array());
                 expected.put(e.info().name(), s.snr());
             }
@@ -146,7 +147,7 @@ class SelectionTests {
             g.fit(TestNets.iterator(TestNets.batches(3, 8)));
             assertEquals(2, l.history().size());
             SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().build();
-            for (NetworkWeights.Entry e : NetworkWeights.of(g).entries()) {
+            for (NetworkWeights.Entry e : Dl4jNetwork.of(g).weights().entries()) {
                 double fresh = analyzer.score(e.info().name(), e.info().type(), e.array()).snr();
                 assertEquals(fresh, l.history().get(1).scores().get(e.info().name()), e.info().name());
             }

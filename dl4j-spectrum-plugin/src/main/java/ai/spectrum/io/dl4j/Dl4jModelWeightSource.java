@@ -1,6 +1,7 @@
 package ai.spectrum.io.dl4j;
 
 import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.WeightInfo;
 import ai.spectrum.analysis.WeightSource;
 import ai.spectrum.io.ModelFormatException;
@@ -54,8 +55,8 @@ public final class Dl4jModelWeightSource implements WeightSource {
         NetworkWeights weights;
         try {
             weights = kind == Kind.COMPUTATION_GRAPH
-                    ? NetworkWeights.of(ModelSerializer.restoreComputationGraph(path.toFile(), false))
-                    : NetworkWeights.of(ModelSerializer.restoreMultiLayerNetwork(path.toFile(), false));
+                    ? Dl4jNetwork.of(ModelSerializer.restoreComputationGraph(path.toFile(), false)).weights()
+                    : Dl4jNetwork.of(ModelSerializer.restoreMultiLayerNetwork(path.toFile(), false)).weights();
         } catch (IOException | RuntimeException e) {
             throw new ModelFormatException(path, "cannot restore the DL4J " + (kind == Kind.COMPUTATION_GRAPH
                     ? "ComputationGraph" : "MultiLayerNetwork") + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package ai.spectrum.training.freeze;
 
+import ai.spectrum.dl4j.Wrappers;
 import ai.spectrum.analysis.NetworkWeights;
 
 import java.util.Collections;
@@ -23,8 +24,8 @@ import java.util.TreeSet;
  * @param structural   the fully frozen layers that are swapped to DL4J's {@code FrozenLayer} (no backprop through
  *                     them); all other layers with frozen parameters are frozen through {@link SelectiveFreezeLayer}
  */
-public record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural) {
-    public FreezePlan {
+record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural) {
+    FreezePlan {
         Map<String, Set<String>> copy = new LinkedHashMap<>();
         frozenParams.forEach((k, v) -> copy.put(k, Collections.unmodifiableSet(new TreeSet<>(v))));
         frozenParams = Collections.unmodifiableMap(copy);
@@ -43,17 +44,17 @@ public record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> stru
      * @param weights          its weight matrices (module names)
      * @param trainableModules selected module names; each must be a module of {@code weights}
      */
-    public static FreezePlan forModules(ModelAdapter adapter, NetworkWeights weights, Set<String> trainableModules) {
+    static FreezePlan forModules(NetworkSlots adapter, NetworkWeights weights, Set<String> trainableModules) {
         Objects.requireNonNull(trainableModules, "trainableModules");
         for (String m : trainableModules) {
-            if (weights.entry(m) == null) {
+            if (weights.entry(m).isEmpty()) {
                 throw new IllegalArgumentException("'" + m + "' is not a weight module of the network");
             }
         }
         Map<String, Set<String>> frozen = new LinkedHashMap<>();
         Set<String> fullyFrozen = new HashSet<>();
         for (String layer : adapter.layerNames()) {
-            Set<String> params = new LinkedHashSet<>(Freezer.baseLayer(adapter.layer(layer)).paramTable().keySet());
+            Set<String> params = new LinkedHashSet<>(Wrappers.unfrozen(adapter.layer(layer)).paramTable().keySet());
             Set<String> weightParams = new HashSet<>();
             boolean anyTrainable = false;
             Set<String> trainable = new HashSet<>();
@@ -82,7 +83,7 @@ public record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> stru
     }
 
     /** Layers with at least one frozen parameter that stay on the backprop path. */
-    public Set<String> selective() {
+    Set<String> selective() {
         Set<String> out = new LinkedHashSet<>();
         frozenParams.forEach((k, v) -> {
             if (!v.isEmpty() && !structural.contains(k)) {
@@ -93,7 +94,7 @@ public record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> stru
     }
 
     /** Layer names in order. */
-    public List<String> layers() {
+    List<String> layers() {
         return List.copyOf(frozenParams.keySet());
     }
 }

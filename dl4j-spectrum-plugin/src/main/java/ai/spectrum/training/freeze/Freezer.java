@@ -1,5 +1,6 @@
 package ai.spectrum.training.freeze;
 
+import ai.spectrum.dl4j.Wrappers;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.layers.FrozenLayer;
@@ -30,7 +31,7 @@ import java.util.Set;
  * <p>Call only where DL4J allows changing the network: outside {@code fit}, or from a listener's
  * {@code onEpochStart}, {@code iterationDone} or {@code onEpochEnd}.
  */
-public final class Freezer {
+final class Freezer {
 
     /**
      * What an application changed.
@@ -41,17 +42,15 @@ public final class Freezer {
      * @param stateLengthAfter  updater state elements after
      * @param gradientLength    elements of the network's flattened gradient array after the change
      */
-    public record Outcome(int layersChanged, int statesKept, long stateLengthBefore, long stateLengthAfter,
+    record Outcome(int layersChanged, int statesKept, long stateLengthBefore, long stateLengthAfter,
                           long gradientLength) {
     }
-
-    private static final DeclaredField STEP_FUNCTION = new DeclaredField(BaseOptimizer.class, "stepFunction");
 
     private Freezer() {
     }
 
-    /** Applies a plan with the compact gradient ({@link #apply(ModelAdapter, FreezePlan, boolean)}). */
-    public static Outcome apply(ModelAdapter adapter, FreezePlan plan) {
+    /** Applies a plan with the compact gradient ({@link #apply(NetworkSlots, FreezePlan, boolean)}). */
+    static Outcome apply(NetworkSlots adapter, FreezePlan plan) {
         return apply(adapter, plan, true);
     }
 
@@ -61,9 +60,9 @@ public final class Freezer {
      *
      * @param compactGradient allocate gradient memory only for layers that write gradients, with the compact updater
      *                        and optimizer step ({@link GradientLayout}); falls back to DL4J's full-size gradient where
-     *                        the network's optimizer does not allow it ({@link ModelAdapter#supportsCompactGradient()})
+     *                        the network's optimizer does not allow it ({@code NetworkSlots.supportsCompactGradient()})
      */
-    public static Outcome apply(ModelAdapter adapter, FreezePlan plan, boolean compactGradient) {
+    static Outcome apply(NetworkSlots adapter, FreezePlan plan, boolean compactGradient) {
         BaseMultiLayerUpdater<?> installed = adapter.currentUpdater();
         // if DL4J dropped the updater since the last application, its optimizer state is still in the one we installed
         BaseMultiLayerUpdater<?> old = installed != null ? installed : adapter.lastInstalled();
@@ -72,7 +71,7 @@ public final class Freezer {
         for (String name : adapter.layerNames()) {
             Layer current = adapter.layer(name);
             Set<String> frozen = plan.frozenParams().getOrDefault(name, Set.of());
-            Layer base = baseLayer(current);
+            Layer base = Wrappers.unfrozen(current);
             NeuralNetConfiguration baseConf = base.conf();
             Layer runtime;
             NeuralNetConfiguration conf;
@@ -136,10 +135,10 @@ public final class Freezer {
         return new Outcome(changed, kept, before, UpdaterStates.stateLength(fresh), gradientLength(adapter));
     }
 
-    private static void installStep(ModelAdapter adapter, StepFunction step, boolean required) {
+    private static void installStep(NetworkSlots adapter, StepFunction step, boolean required) {
         ConvexOptimizer optimizer = adapter.optimizerIfCreated();
         if (optimizer instanceof BaseOptimizer bo) {
-            STEP_FUNCTION.set(bo, step);
+            Dl4jFields.STEP_FUNCTION.set(bo, step);
         } else if (required) {
             throw new IllegalStateException("the network's optimizer is " + (optimizer == null ? "missing"
                     : optimizer.getClass().getName()) + " after installing the updater; the compact gradient needs"
@@ -155,7 +154,7 @@ public final class Freezer {
      *
      * @return whether anything was re-installed
      */
-    public static boolean reinstallCompactUpdater(ModelAdapter adapter) {
+    static boolean reinstallCompactUpdater(NetworkSlots adapter) {
         GradientLayout layout = CompactUpdaters.layoutOf(adapter.lastInstalled());
         if (layout == null || adapter.gradientArray() != layout.gradient() || layoutIntact(adapter, true)) {
             return false;
@@ -173,11 +172,11 @@ public final class Freezer {
      * Whether the network still has the gradient layout Spectrum installed: with {@code compact}, its gradient array,
      * updater and optimizer step are Spectrum's compact ones and belong together; without, none of them is.
      */
-    public static boolean layoutIntact(ModelAdapter adapter, boolean compact) {
+    static boolean layoutIntact(NetworkSlots adapter, boolean compact) {
         BaseMultiLayerUpdater<?> u = adapter.currentUpdater();
         GradientLayout layout = CompactUpdaters.layoutOf(u);
         ConvexOptimizer o = adapter.optimizerIfCreated();
-        Object step = o instanceof BaseOptimizer bo ? STEP_FUNCTION.get(bo) : null;
+        Object step = o instanceof BaseOptimizer bo ? Dl4jFields.STEP_FUNCTION.get(bo) : null;
         INDArray gradient = adapter.gradientArray();
         if (!compact || !adapter.supportsCompactGradient()) {
             return u != null && layout == null && !(step instanceof SegmentStep);
@@ -185,27 +184,13 @@ public final class Freezer {
         return layout != null && gradient == layout.gradient() && step instanceof SegmentStep s && s.belongsTo(layout);
     }
 
-    private static long gradientLength(ModelAdapter adapter) {
+    private static long gradientLength(NetworkSlots adapter) {
         INDArray g = adapter.gradientArray();
         return g == null ? 0 : g.length();
     }
 
-    /** The original runtime layer behind frozen and selective wrappers. */
-    public static Layer baseLayer(Layer layer) {
-        Layer l = layer;
-        while (true) {
-            if (l instanceof FrozenLayer f) {
-                l = f.getInsideLayer();
-            } else if (l instanceof SelectiveFreezeLayerImpl s) {
-                l = s.getInsideLayer();
-            } else {
-                return l;
-            }
-        }
-    }
-
     /** Whether a network carries a freeze applied by this class (e.g. restored from a saved model). */
-    public static boolean hasSpectrumFreeze(ModelAdapter adapter) {
+    static boolean hasSpectrumFreeze(NetworkSlots adapter) {
         for (String name : adapter.layerNames()) {
             if (adapter.layerConf(name).getLayer() instanceof SelectiveFreezeLayer
                     || adapter.layer(name) instanceof SelectiveFreezeLayerImpl

@@ -1,11 +1,11 @@
 package ai.spectrum.training.freeze;
 
+import ai.spectrum.dl4j.Wrappers;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.layers.FrozenLayer;
-import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,9 +45,6 @@ final class GradientLayout {
             return gradOffset >= 0;
         }
     }
-
-    private static final DeclaredField GRADIENTS_FLATTENED = new DeclaredField(BaseLayer.class, "gradientsFlattened");
-    private static final DeclaredField GRADIENT_VIEWS = new DeclaredField(BaseLayer.class, "gradientViews");
 
     private final List<Slot> slots;
     private final Map<Trainable, Slot> byTrainable;
@@ -128,7 +125,7 @@ final class GradientLayout {
                     s.runtime().setBackpropGradientsViewArray(view);
                 }
             } else if (s.length() > 0) {
-                dropGradientViews(Freezer.baseLayer(s.runtime()));
+                dropGradientViews(s.runtime());
             }
         }
     }
@@ -140,13 +137,10 @@ final class GradientLayout {
      * released; other runtime layers (SameDiff, bidirectional) keep theirs, which costs memory only.
      */
     private static void dropGradientViews(Layer layer) {
-        Layer base = layer;
-        while (base instanceof BaseWrapperLayer w) {
-            base = w.getUnderlying();
-        }
+        Layer base = Wrappers.innermost(layer);
         if (base instanceof BaseLayer) {
-            GRADIENTS_FLATTENED.set(base, null);
-            GRADIENT_VIEWS.set(base, null);
+            Dl4jFields.LAYER_GRADIENTS_FLATTENED.set(base, null);
+            Dl4jFields.LAYER_GRADIENT_VIEWS.set(base, null);
         }
     }
 

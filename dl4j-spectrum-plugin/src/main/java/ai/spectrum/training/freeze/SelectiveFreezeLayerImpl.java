@@ -54,7 +54,7 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
      * @param inner  the wrapped runtime layer (holding the live parameter views)
      * @param config the configuration naming the frozen parameters
      */
-    public SelectiveFreezeLayerImpl(Layer inner, SelectiveFreezeLayer config) {
+    SelectiveFreezeLayerImpl(Layer inner, SelectiveFreezeLayer config) {
         super(inner);
         this.config = config;
         this.allFrozen = config.frozenParams().containsAll(inner.paramTable().keySet());

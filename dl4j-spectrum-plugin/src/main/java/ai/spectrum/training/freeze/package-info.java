@@ -1,9 +1,11 @@
 /**
  * Freezing parameters of a live DL4J network between iterations.
  *
- * <p>{@link ai.spectrum.training.freeze.ModelAdapter} hides the ComputationGraph / MultiLayerNetwork difference;
- * {@link ai.spectrum.training.freeze.FreezePlan} says which parameters are frozen and which layers can leave the
- * backprop path; {@link ai.spectrum.training.freeze.Freezer} swaps layers and configuration together (DL4J
+ * <p>{@link ai.spectrum.training.freeze.NetworkFreeze} is the public entry: apply a selection, resume, read the
+ * current selection. Internally, {@code NetworkSlots} changes a {@code Dl4jNetwork} (the only reflective access to
+ * DL4J is listed in {@code Dl4jFields});
+ * {@code FreezePlan} says which parameters are frozen and which layers can leave the
+ * backprop path; {@code Freezer} swaps layers and configuration together (DL4J
  * {@code FrozenLayer} where the frozen set is closed under ancestors, {@link
  * ai.spectrum.training.freeze.SelectiveFreezeLayer} elsewhere, at parameter granularity), re-allocates the gradient
  * array and installs a rebuilt updater whose state for parameters that stay trainable is carried over. By default the

@@ -1,6 +1,7 @@
 package ai.spectrum.training.freeze;
 
 import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.training.TestNets;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -43,8 +44,8 @@ class FreezePlanTests {
     @DisplayName("a graph vertex whose consumers would all be frozen keeps one consumer on the backprop path")
     void vertexNeverStarved() {
         ComputationGraph g = diamond();
-        ModelAdapter a = ModelAdapter.of(g);
-        FreezePlan plan = FreezePlan.forModules(a, NetworkWeights.of(g), Set.of("out"));
+        NetworkSlots a = NetworkSlots.of(Dl4jNetwork.of(g));
+        FreezePlan plan = FreezePlan.forModules(a, a.network().weights(), Set.of("out"));
         assertEquals(Set.of("d0", "d1"), plan.structural());
         assertEquals(Set.of("d2"), plan.selective());
         Freezer.apply(a, plan);
@@ -61,8 +62,8 @@ class FreezePlanTests {
     @DisplayName("in a MultiLayerNetwork only a fully frozen prefix is structural")
     void multiLayerPrefix() {
         MultiLayerNetwork net = TestNets.mln(TestNets.Options.plain());
-        ModelAdapter a = ModelAdapter.of(net);
-        NetworkWeights w = NetworkWeights.of(net);
+        NetworkSlots a = NetworkSlots.of(Dl4jNetwork.of(net));
+        NetworkWeights w = a.network().weights();
         assertEquals(Set.of("layer0", "layer1"), FreezePlan.forModules(a, w, Set.of("layer2")).structural());
         assertEquals(Set.of(), FreezePlan.forModules(a, w, Set.of("layer0", "layer4")).structural());
         FreezePlan p = FreezePlan.forModules(a, w, Set.of("layer0"));
@@ -77,7 +78,7 @@ class FreezePlanTests {
     void unknownModule() {
         MultiLayerNetwork net = TestNets.mln(TestNets.Options.plain());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FreezePlan.forModules(ModelAdapter.of(net), NetworkWeights.of(net), Set.of("layer9")));
+                () -> FreezePlan.forModules(NetworkSlots.of(Dl4jNetwork.of(net)), Dl4jNetwork.of(net).weights(), Set.of("layer9")));
         assertEquals("'layer9' is not a weight module of the network", e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package ai.spectrum.samples.bench;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -210,7 +211,7 @@ public final class TrainBenchmark implements Callable<Integer> {
             List<Long> t = new ArrayList<>(epochNanos.get(i));
             java.util.Collections.sort(t);
             double median = t.size() % 2 == 1 ? t.get(t.size() / 2) : (t.get(t.size() / 2 - 1) + t.get(t.size() / 2)) / 2.0;
-            int modules = ai.spectrum.analysis.NetworkWeights.of(nets.get(i)).entries().size();
+            int modules = Dl4jNetwork.of(nets.get(i)).weights().entries().size();
             int trainable = listeners.get(i) == null ? modules : listeners.get(i).selected().size();
             out.add(new Measurement(names.get(i), median / 1e6 / data.size(), 0, 0, 0, selection[i], training[i],
                     trainable, modules));
@@ -323,7 +324,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         }
         long optimizerBytes = bytes(net.getUpdater().getStateViewArray());
         long stateBytes = bytes(net.getFlattenedGradients()) + optimizerBytes;
-        int modules = ai.spectrum.analysis.NetworkWeights.of(net).entries().size();
+        int modules = Dl4jNetwork.of(net).weights().entries().size();
         int trainable = spectrum == null ? modules : spectrum.selected().size();
         return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, optimizerBytes,
                 sampler.peak - base,

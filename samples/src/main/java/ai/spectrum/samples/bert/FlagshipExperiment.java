@@ -1,5 +1,6 @@
 package ai.spectrum.samples.bert;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.Provenance;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SpectrumAnalyzer;
@@ -289,7 +290,7 @@ public final class FlagshipExperiment {
         Set<String> updated = updatedParameters(graph);
         Map<String, Double> values = new LinkedHashMap<>();
         Set<String> trained = new LinkedHashSet<>();
-        for (NetworkWeights.Entry e : NetworkWeights.of(graph).entries()) {
+        for (NetworkWeights.Entry e : Dl4jNetwork.of(graph).weights().entries()) {
             String name = e.info().name();
             values.put(name, analyzer.score(name, e.info().type(), e.array()).snr());
             boolean isTrained = selector != null ? selector.selected().contains(name)

@@ -1,5 +1,6 @@
 package ai.spectrum.samples.sweep;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.ScanProgress;
@@ -145,7 +146,7 @@ public final class SweepSample implements Callable<Integer> {
         }
         MultiLayerNetwork probe = student(learningRate, seed);
         List<ModuleScore> scores = SpectrumAnalyzer.builder().build()
-                .scan(NetworkWeights.of(probe), ScanProgress.NOOP).scores();
+                .scan(Dl4jNetwork.of(probe).weights(), ScanProgress.NOOP).scores();
         double[] dense = scores.stream().filter(s -> s.type().equals("dense")).mapToDouble(ModuleScore::snr)
                 .filter(Double::isFinite).sorted().toArray();
         probe.close();

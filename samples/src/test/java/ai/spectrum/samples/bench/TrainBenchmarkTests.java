@@ -1,5 +1,6 @@
 package ai.spectrum.samples.bench;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class TrainBenchmarkTests {
     void networkShape() {
         TrainBenchmark.Sizes s = new TrainBenchmark.Sizes(8, 8, 6, 4, 2, 2, 3);
         ComputationGraph g = TrainBenchmark.network(s, 1);
-        var entries = ai.spectrum.analysis.NetworkWeights.of(g).entries();
+        var entries = Dl4jNetwork.of(g).weights().entries();
         assertEquals(14, entries.size());
         Set<String> types = new HashSet<>();
         entries.forEach(e -> types.add(e.info().type()));

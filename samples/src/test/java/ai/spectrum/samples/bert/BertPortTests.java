@@ -1,5 +1,6 @@
 package ai.spectrum.samples.bert;
 
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.WeightInfo;
 import dev.langchain4j.data.embedding.Embedding;
@@ -74,7 +75,7 @@ class BertPortTests {
     @Test
     @DisplayName("exposes each projection as its own vertex, typed like the original tool")
     void namesVerticesByModulePath() {
-        NetworkWeights weights = NetworkWeights.of(encoder.graph());
+        NetworkWeights weights = Dl4jNetwork.of(encoder.graph()).weights();
         Map<String, Long> perType = weights.weights().stream()
                 .collect(Collectors.groupingBy(WeightInfo::type, Collectors.counting()));
         for (String type : List.of("attention.self.query", "attention.self.key", "attention.self.value",
@@ -82,7 +83,7 @@ class BertPortTests {
             assertEquals(6L, perType.get(type), type + " in " + perType);
         }
         assertArrayEquals(new long[]{384, 1536},
-                weights.entry("encoder.layer.2.intermediate.dense").array().shape());
+                weights.entry("encoder.layer.2.intermediate.dense").orElseThrow().array().shape());
         assertEquals(22_565_376L, encoder.graph().numParams()); // every float initializer of the ONNX file, once
     }
 

@@ -1,8 +1,7 @@
 package ai.spectrum.training.freeze;
 
-import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.dl4j.Dl4jNetwork;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -17,62 +16,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** {@link ModelAdapter} for a {@link ComputationGraph}. */
-final class GraphAdapter implements ModelAdapter {
-    private static final DeclaredField FLATTENED_GRADIENTS =
-            new DeclaredField(ComputationGraph.class, "flattenedGradients");
-    private static final DeclaredField SOLVER = new DeclaredField(ComputationGraph.class, "solver");
-
+/** {@link NetworkSlots} of a {@link ComputationGraph}. */
+final class GraphSlots extends NetworkSlots {
     private final ComputationGraph graph;
-    private BaseMultiLayerUpdater<?> installed;
 
-    GraphAdapter(ComputationGraph graph) {
-        this.graph = graph;
+    GraphSlots(Dl4jNetwork network) {
+        super(network);
+        this.graph = (ComputationGraph) network.model();
     }
 
     @Override
-    public Model model() {
-        return graph;
-    }
-
-    @Override
-    public NetworkWeights weights() {
-        return NetworkWeights.of(graph);
-    }
-
-    @Override
-    public List<String> layerNames() {
-        List<String> out = new ArrayList<>();
-        GraphVertex[] vertices = graph.getVertices();
-        for (int idx : graph.topologicalSortOrder()) {
-            if (vertices[idx].hasLayer()) {
-                out.add(vertices[idx].getVertexName());
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public Layer layer(String name) {
-        return graph.getVertex(name).getLayer();
-    }
-
-    @Override
-    public NeuralNetConfiguration layerConf(String name) {
-        return confVertex(name).getLayerConf();
-    }
-
-    private org.deeplearning4j.nn.conf.graph.LayerVertex confVertex(String name) {
-        return (org.deeplearning4j.nn.conf.graph.LayerVertex) graph.getConfiguration().getVertices().get(name);
-    }
-
-    @Override
-    public void replace(String name, Layer runtime, NeuralNetConfiguration conf) {
+    void replace(String name, Layer runtime, NeuralNetConfiguration conf) {
         LayerVertex v = (LayerVertex) graph.getVertex(name);
         Layer old = v.getLayer();
         v.setLayer(runtime);
@@ -82,11 +40,12 @@ final class GraphAdapter implements ModelAdapter {
                 layers[i] = runtime;
             }
         }
-        confVertex(name).setLayerConf(conf);
+        ((org.deeplearning4j.nn.conf.graph.LayerVertex) graph.getConfiguration().getVertices().get(name))
+                .setLayerConf(conf);
     }
 
     @Override
-    public Set<String> structurallyFreezable(Set<String> fullyFrozen) {
+    Set<String> structurallyFreezable(Set<String> fullyFrozen) {
         GraphVertex[] vertices = graph.getVertices();
         int[] order = graph.topologicalSortOrder();
         Set<String> demoted = new HashSet<>();
@@ -146,33 +105,27 @@ final class GraphAdapter implements ModelAdapter {
     }
 
     @Override
-    public void initGradientsView() {
+    void initGradientsView() {
         graph.initGradientsView();
     }
 
     @Override
-    public BaseMultiLayerUpdater<?> currentUpdater() {
+    BaseMultiLayerUpdater<?> currentUpdater() {
         return graph.getUpdater(false);
     }
 
     @Override
-    public BaseMultiLayerUpdater<?> newUpdater() {
+    BaseMultiLayerUpdater<?> newUpdater() {
         return new ComputationGraphUpdater(graph);
     }
 
     @Override
-    public void install(BaseMultiLayerUpdater<?> updater) {
+    void setUpdater(BaseMultiLayerUpdater<?> updater) {
         graph.setUpdater((ComputationGraphUpdater) updater);
-        installed = updater;
     }
 
     @Override
-    public BaseMultiLayerUpdater<?> lastInstalled() {
-        return installed;
-    }
-
-    @Override
-    public Trainable[] orderedTrainables() {
+    Trainable[] orderedTrainables() {
         List<Trainable> out = new ArrayList<>();
         GraphVertex[] vertices = graph.getVertices();
         for (int idx : graph.topologicalSortOrder()) {
@@ -184,58 +137,22 @@ final class GraphAdapter implements ModelAdapter {
     }
 
     @Override
-    public INDArray gradientArray() {
+    INDArray gradientArray() {
         return graph.getFlattenedGradients();
     }
 
     @Override
-    public void useGradientArray(INDArray gradient) {
-        FLATTENED_GRADIENTS.set(graph, gradient);
+    void useGradientArray(INDArray gradient) {
+        Dl4jFields.GRAPH_FLATTENED_GRADIENTS.set(graph, gradient);
     }
 
     @Override
-    public BaseMultiLayerUpdater<?> newCompactUpdater(GradientLayout layout) {
+    BaseMultiLayerUpdater<?> newCompactUpdater(GradientLayout layout) {
         return new CompactUpdaters.Graph(graph, orderedTrainables(), layout);
     }
 
     @Override
-    public ConvexOptimizer optimizerIfCreated() {
-        return SOLVER.get(graph) == null ? null : graph.getOptimizer();
-    }
-
-    @Override
-    public String gradientKey(String layerName, String paramKey) {
-        return layerName + "_" + paramKey;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public Map<String, INDArray> activationsByLayer(Object forwardPassActivations) {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        if (forwardPassActivations instanceof Map<?, ?> m) {
-            GraphVertex[] vertices = graph.getVertices();
-            for (String name : layerNames()) {
-                INDArray a = (INDArray) m.get(name);
-                VertexIndices[] in = graph.getVertex(name).getInputVertices();
-                if (a == null && in != null && in.length > 0) {
-                    // output layers are not in DL4J's forward-pass map: use their input instead
-                    a = (INDArray) m.get(vertices[in[0].getVertexIndex()].getVertexName());
-                }
-                if (a != null) {
-                    out.put(name, a);
-                }
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public int iterationCount() {
-        return graph.getIterationCount();
-    }
-
-    @Override
-    public int epochCount() {
-        return graph.getEpochCount();
+    ConvexOptimizer optimizerIfCreated() {
+        return Dl4jFields.GRAPH_SOLVER.get(graph) == null ? null : graph.getOptimizer();
     }
 }
