@@ -1,6 +1,6 @@
 package ai.spectrum.arbiter;
 
-import ai.spectrum.training.SelectionStrategy;
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
 
 import java.io.Serializable;
@@ -78,7 +78,6 @@ public record SpectrumSettings(double topPercent, double minSnr, int reselectEve
     public SpectrumListener toListener(long seed) {
         SpectrumListener.Builder b = SpectrumListener.builder()
                 .optTopPercent(topPercent)
-                .optMinSnr(minSnr)
                 .optSeed(seed)
                 .optAlwaysTrain(alwaysTrain.toArray(String[]::new));
         if (reselectUnit == ReselectUnit.ITERATIONS) {
@@ -86,8 +85,10 @@ public record SpectrumSettings(double topPercent, double minSnr, int reselectEve
         } else {
             b.optReselectEveryEpochs(reselectEvery);
         }
-        if (!strategy.equals("snr")) {
-            b.optStrategy(selectionStrategy());
+        if (strategy.equals("snr")) {
+            b.optMinSnr(minSnr);
+        } else {
+            b.optStrategy(selectionStrategy()); // the minimum SNR applies to SNR scores only
         }
         return b.build();
     }

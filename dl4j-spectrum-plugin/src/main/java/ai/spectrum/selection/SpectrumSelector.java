@@ -3,6 +3,7 @@ package ai.spectrum.selection;
 import ai.spectrum.analysis.ModuleScore;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -25,14 +26,7 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class SpectrumSelector {
     /** Descending SNR, NaN last; equal values compare equal so the stable sort keeps model order. */
-    public static final Comparator<ModuleScore> BY_SNR_DESCENDING = (a, b) -> {
-        double x = a.snr();
-        double y = b.snr();
-        if (Double.isNaN(x) || Double.isNaN(y)) {
-            return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
-        }
-        return x == y ? 0 : (x > y ? -1 : 1);
-    };
+    public static final Comparator<ModuleScore> BY_SNR_DESCENDING = (a, b) -> descending(a.snr(), b.snr());
 
     private final double topPercent;
     private final double minSnr;
@@ -92,11 +86,55 @@ public final class SpectrumSelector {
             trainable.addAll(chosen);
             groups.add(new TypeGroup(e.getKey(), ranked, chosen));
         }
+        addAlwaysTrain(trainable, scores.stream().map(ModuleScore::name).toList());
+        return new Selection(topPercent, groups, trainable);
+    }
+
+    /**
+     * Selects modules by a strategy's score with the same rule as {@link #select(List)}: per type, descending score
+     * (stable, NaN last), {@code int(len(group) * topPercent / 100)} kept, NaN never, always-train patterns added. The
+     * minimum SNR does not apply: these scores are not SNRs.
+     *
+     * @param scores the scores in model order
+     * @return the modules to train: each type's selection in type order, then always-train modules
+     * @throws IllegalArgumentException if there are no scores, or an always-train pattern matches no module
+     */
+    public Set<String> selectByScore(List<ScoredModule> scores) {
+        if (scores.isEmpty()) {
+            throw new IllegalArgumentException("no module scores to select from");
+        }
+        Map<String, List<ScoredModule>> byType = new LinkedHashMap<>();
+        for (ScoredModule s : scores) {
+            byType.computeIfAbsent(s.type(), t -> new ArrayList<>()).add(s);
+        }
+        Set<String> trainable = new LinkedHashSet<>();
+        for (List<ScoredModule> group : byType.values()) {
+            List<ScoredModule> ranked = new ArrayList<>(group);
+            ranked.sort((a, b) -> descending(a.score(), b.score()));
+            for (ScoredModule s : ranked.subList(0, keepCount(ranked.size(), topPercent))) {
+                if (!Double.isNaN(s.score())) {
+                    trainable.add(s.name());
+                }
+            }
+        }
+        addAlwaysTrain(trainable, scores.stream().map(ScoredModule::name).toList());
+        return Collections.unmodifiableSet(trainable);
+    }
+
+    /** Descending, NaN last; equal values compare equal so that a stable sort keeps model order. */
+    private static int descending(double x, double y) {
+        if (Double.isNaN(x) || Double.isNaN(y)) {
+            return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
+        }
+        return x == y ? 0 : (x > y ? -1 : 1);
+    }
+
+    private void addAlwaysTrain(Set<String> trainable, List<String> modules) {
         for (Pattern p : alwaysTrain) {
             boolean matched = false;
-            for (ModuleScore s : scores) {
-                if (p.matcher(s.name()).matches()) {
-                    trainable.add(s.name());
+            for (String m : modules) {
+                if (p.matcher(m).matches()) {
+                    trainable.add(m);
                     matched = true;
                 }
             }
@@ -104,7 +142,6 @@ public final class SpectrumSelector {
                 throw new IllegalArgumentException("always-train pattern '" + p.pattern() + "' matches no module");
             }
         }
-        return new Selection(topPercent, groups, trainable);
     }
 
     /**

@@ -1,5 +1,6 @@
 package ai.spectrum.training;
 
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -11,7 +12,7 @@ import java.util.Set;
 
 /**
  * Per module, the last observed gradient and activation norms, for strategies that read them
- * ({@link ai.spectrum.selection.strategy.SelectionStrategy#needsGradients()}, {@code needsActivations()}).
+ * ({@link ai.spectrum.selection.SelectionStrategy#needsGradients()}, {@code needsActivations()}).
  */
 final class Observations {
     private final Map<String, Double> gradientNorms = new HashMap<>();

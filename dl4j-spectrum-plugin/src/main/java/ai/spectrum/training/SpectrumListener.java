@@ -3,9 +3,11 @@ package ai.spectrum.training;
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SnrRule;
-import ai.spectrum.selection.Selection;
-import ai.spectrum.selection.SpectrumSelector;
 import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.selection.ScoredModule;
+import ai.spectrum.selection.SelectionContext;
+import ai.spectrum.selection.SelectionStrategy;
+import ai.spectrum.selection.SpectrumSelector;
 import ai.spectrum.training.freeze.NetworkFreeze;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -280,7 +282,7 @@ public final class SpectrumListener implements TrainingListener {
         }
         SelectionStrategy.Choice choice = strategy.choose(new SelectionContext(weights, iteration, epoch, seed,
                 observations.gradientNorms(), observations.activationNorms(), frozenScores));
-        List<ModuleScore> scores = new ArrayList<>();
+        List<ScoredModule> scores = new ArrayList<>();
         Map<String, Double> scoreMap = new LinkedHashMap<>();
         for (NetworkWeights.Entry e : weights.entries()) {
             String name = e.info().name();
@@ -289,14 +291,17 @@ public final class SpectrumListener implements TrainingListener {
                 throw new IllegalStateException("strategy '" + strategy.name() + "' gave no score for module '"
                         + name + "'");
             }
-            scores.add(ModuleScore.ofValue(name, e.info().type(), s));
+            scores.add(new ScoredModule(name, e.info().type(), s));
             scoreMap.put(name, s);
         }
-        Selection selection = selector.select(scores);
+        Set<String> ranked = strategy.scoresAreSnr()
+                ? selector.select(scores.stream().map(m -> ModuleScore.ofValue(m.name(), m.type(), m.score())).toList())
+                        .trainable()
+                : selector.selectByScore(scores);
         Set<String> chosen = new LinkedHashSet<>();
         for (NetworkWeights.Entry e : weights.entries()) {
             String name = e.info().name();
-            if (selection.isTrainable(name) || choice.forced().contains(name)) {
+            if (ranked.contains(name) || choice.forced().contains(name)) {
                 chosen.add(name);
             }
         }
@@ -342,6 +347,8 @@ public final class SpectrumListener implements TrainingListener {
         private long seed = 42;
         private int analyzerThreads = 1;
         private boolean compactGradient = true;
+        private final Set<String> snrOptionsSet = new LinkedHashSet<>();
+        private boolean minSnrSet;
 
         private Builder() {
         }
@@ -364,15 +371,17 @@ public final class SpectrumListener implements TrainingListener {
             return this;
         }
 
-        /** SNR rule of the default SNR strategy; default {@link SnrRule#CURRENT}. Ignored with optStrategy. */
+        /** SNR rule of the default SNR strategy; default {@link SnrRule#CURRENT}. Not together with optStrategy. */
         public Builder optRule(SnrRule rule) {
             this.rule = Objects.requireNonNull(rule, "rule");
+            snrOptionsSet.add("optRule");
             return this;
         }
 
-        /** Modules with an SNR below this are not selected by rank (SNR strategy only); default none. */
+        /** Modules with an SNR below this are not selected by rank (SNR strategies only, checked by build); default none. */
         public Builder optMinSnr(double minSnr) {
             this.minSnr = SpectrumSelector.requireMinSnr(minSnr);
+            this.minSnrSet = true;
             return this;
         }
 
@@ -399,12 +408,13 @@ public final class SpectrumListener implements TrainingListener {
             return this;
         }
 
-        /** Threads for the SNR analyzer, ≥ 1; default 1. Ignored with optStrategy. */
+        /** Threads for the default SNR strategy's analyzer, ≥ 1; default 1. Not together with optStrategy. */
         public Builder optAnalyzerThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
             }
             this.analyzerThreads = threads;
+            snrOptionsSet.add("optAnalyzerThreads");
             return this;
         }
 
@@ -426,9 +436,21 @@ public final class SpectrumListener implements TrainingListener {
         /**
          * Builds the listener.
          *
-         * @throws IllegalArgumentException if an always-train pattern is not a valid regular expression
+         * @throws IllegalArgumentException if options contradict each other: {@code optRule} or
+         *                                  {@code optAnalyzerThreads} (which configure the default SNR strategy)
+         *                                  together with {@code optStrategy}, or {@code optMinSnr} with a strategy
+         *                                  whose scores are not SNRs
          */
         public SpectrumListener build() {
+            if (strategy != null && !snrOptionsSet.isEmpty()) {
+                throw new IllegalArgumentException(String.join(" and ", snrOptionsSet) + " configure the default SNR "
+                        + "strategy and would be ignored with optStrategy(" + strategy.name() + "); pass them to "
+                        + "SelectionStrategy.snr(rule, threads) instead");
+            }
+            if (strategy != null && minSnrSet && !strategy.scoresAreSnr()) {
+                throw new IllegalArgumentException("optMinSnr applies to SNR scores only, but strategy '"
+                        + strategy.name() + "' does not score by SNR; drop optMinSnr or use SelectionStrategy.snr()");
+            }
             return new SpectrumListener(this);
         }
     }

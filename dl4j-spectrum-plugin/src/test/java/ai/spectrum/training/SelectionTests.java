@@ -1,5 +1,6 @@
 package ai.spectrum.training;
 
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.dl4j.Dl4jNetwork;

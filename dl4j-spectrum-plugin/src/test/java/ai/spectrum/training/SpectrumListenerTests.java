@@ -1,5 +1,6 @@
 package ai.spectrum.training;
 
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.TestNets.Options;
 import ai.spectrum.training.freeze.SelectiveFreezeLayerImpl;
 import org.deeplearning4j.nn.api.Model;

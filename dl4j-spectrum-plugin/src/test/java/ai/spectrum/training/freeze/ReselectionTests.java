@@ -1,8 +1,8 @@
 package ai.spectrum.training.freeze;
 
 import ai.spectrum.analysis.NetworkWeights;
-import ai.spectrum.training.SelectionContext;
-import ai.spectrum.training.SelectionStrategy;
+import ai.spectrum.selection.SelectionContext;
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
 import ai.spectrum.training.TestNets;
 import org.deeplearning4j.nn.api.Model;

@@ -1,7 +1,7 @@
 package ai.spectrum.samples.bert;
 
 import ai.spectrum.io.onnx.OnnxModel;
-import ai.spectrum.training.SelectionStrategy;
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;

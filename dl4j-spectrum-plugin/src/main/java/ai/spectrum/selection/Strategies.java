@@ -1,4 +1,4 @@
-package ai.spectrum.training;
+package ai.spectrum.selection;
 
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
