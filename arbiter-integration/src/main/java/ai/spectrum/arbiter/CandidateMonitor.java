@@ -1,6 +1,6 @@
 package ai.spectrum.arbiter;
 
-import org.bytedeco.javacpp.Pointer;
+import ai.spectrum.dl4j.PeakMemory;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
@@ -11,12 +11,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 final class CandidateMonitor extends BaseTrainingListener {
     private volatile String failure;
     private double lastLoss = Double.NaN;
-    private long peakHeap;
-    private long peakRss;
-
-    CandidateMonitor() {
-        sample();
-    }
+    private final PeakMemory memory = new PeakMemory();
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
@@ -25,13 +20,7 @@ final class CandidateMonitor extends BaseTrainingListener {
         if (!Double.isFinite(loss) && failure == null) {
             failure = "training loss became " + loss + " at iteration " + iteration;
         }
-        sample();
-    }
-
-    private void sample() {
-        Runtime rt = Runtime.getRuntime();
-        peakHeap = Math.max(peakHeap, rt.totalMemory() - rt.freeMemory());
-        peakRss = Math.max(peakRss, Pointer.physicalBytes());
+        memory.sample();
     }
 
     boolean failed() {
@@ -47,10 +36,10 @@ final class CandidateMonitor extends BaseTrainingListener {
     }
 
     long peakHeap() {
-        return peakHeap;
+        return memory.peakHeapBytes();
     }
 
     long peakRss() {
-        return peakRss;
+        return memory.peakRssBytes();
     }
 }

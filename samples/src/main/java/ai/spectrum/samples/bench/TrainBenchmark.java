@@ -1,5 +1,6 @@
 package ai.spectrum.samples.bench;
 
+import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.api.Model;
@@ -10,7 +11,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -298,10 +298,10 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     private Measurement run(String name, Sizes s, List<DataSet> data, double percent, int epochs) {
         settleMemory();
-        long base = OffHeap.bytes();
+        long base = PeakMemory.offHeapBytes();
         ComputationGraph net = network(s, seed);
         SpectrumListener spectrum = percent > 0 ? listener(percent) : null;
-        PeakSampler sampler = new PeakSampler();
+        PeakMemory sampler = new PeakMemory();
         if (spectrum != null) {
             net.addListeners(spectrum, sampler);
         } else {
@@ -322,12 +322,13 @@ public final class TrainBenchmark implements Callable<Integer> {
                 timedIterations += data.size();
             }
         }
-        long optimizerBytes = bytes(net.getUpdater().getStateViewArray());
+        Dl4jNetwork network = Dl4jNetwork.of(net);
+        long optimizerBytes = network.updaterStateBytes();
         long stateBytes = bytes(net.getFlattenedGradients()) + optimizerBytes;
-        int modules = Dl4jNetwork.of(net).weights().entries().size();
+        int modules = network.weights().entries().size();
         int trainable = spectrum == null ? modules : spectrum.selected().size();
         return new Measurement(name, trainingNanos / 1e6 / timedIterations, stateBytes, optimizerBytes,
-                sampler.peak - base,
+                sampler.peakOffHeapBytes() - base,
                 selectionNanos, trainingNanos, trainable, modules);
     }
 
@@ -347,48 +348,6 @@ public final class TrainBenchmark implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            }
-        }
-    }
-
-    /** Samples off-heap bytes during training: after the backward pass (activations alive) and each iteration. */
-    private static final class PeakSampler extends BaseTrainingListener {
-        long peak = OffHeap.bytes();
-
-        @Override
-        public void iterationDone(Model model, int iteration, int epoch) {
-            peak = Math.max(peak, OffHeap.bytes());
-        }
-
-        @Override
-        public void onBackwardPass(Model model) {
-            peak = Math.max(peak, OffHeap.bytes());
-        }
-    }
-
-    /**
-     * Off-heap bytes of this process: resident set size minus the committed Java heap. ND4J's CPU buffers are not
-     * counted by JavaCPP's or ND4J's allocation trackers in M2.1, so the resident set is the honest measure.
-     */
-    private static final class OffHeap {
-        private static final java.lang.reflect.Method PHYSICAL;
-
-        static {
-            java.lang.reflect.Method m;
-            try {
-                m = Class.forName("org.bytedeco.javacpp.Pointer").getMethod("physicalBytes");
-            } catch (ReflectiveOperationException e) {
-                m = null;
-            }
-            PHYSICAL = m;
-        }
-
-        static long bytes() {
-            try {
-                long rss = PHYSICAL == null ? 0 : (long) PHYSICAL.invoke(null);
-                return rss - Runtime.getRuntime().totalMemory();
-            } catch (ReflectiveOperationException e) {
-                return 0;
             }
         }
     }

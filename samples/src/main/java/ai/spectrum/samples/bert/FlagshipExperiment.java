@@ -1,5 +1,6 @@
 package ai.spectrum.samples.bert;
 
+import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.Provenance;
 import ai.spectrum.analysis.NetworkWeights;
@@ -11,11 +12,8 @@ import ai.spectrum.samples.bert.ExperimentResult.MethodRun;
 import ai.spectrum.samples.bert.ExperimentResult.SnrColumn;
 import ai.spectrum.training.SelectionEvent;
 import ai.spectrum.training.SpectrumListener;
-import org.bytedeco.javacpp.Pointer;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -206,8 +204,8 @@ public final class FlagshipExperiment {
     private MethodRun runMethod(MlmFineTuning.Mode mode, OnnxModel onnx, BertConfig config,
                                 List<MultiDataSet> trainBatches, List<MultiDataSet> heldOut) {
         settleMemory();
-        long baseRss = Pointer.physicalBytes();
-        RssSampler rss = new RssSampler(baseRss);
+        long baseRss = PeakMemory.rssBytes();
+        PeakMemory rss = new PeakMemory();
         long t0 = System.nanoTime();
         ComputationGraph graph = MlmFineTuning.newGraph(mode, onnx, config, learningRate);
         graph.addListeners(rss);
@@ -262,13 +260,13 @@ public final class FlagshipExperiment {
             }
         }
         int width = graph.params().dataType().width();
-        INDArray state = graph.getUpdater() == null ? null : graph.getUpdater().getStateViewArray();
-        long stateBytes = state == null ? 0 : state.length() * state.dataType().width();
+        long stateBytes = Dl4jNetwork.of(graph).updaterStateBytes();
         INDArray flat = graph.getFlattenedGradients();
         long allocatedGradient = flat == null ? 0 : flat.length() * flat.dataType().width();
         double selectionMillis = selector == null ? 0 : selector.selectionNanos() / 1e6;
         MethodRun run = new MethodRun(mode, validation, losses, stepMillis, median, trainMillis, selectionMillis,
-                parameters, trainable, trainable * width, allocatedGradient, stateBytes, baseRss, rss.peak(), snr);
+                parameters, trainable, trainable * width, allocatedGradient, stateBytes, baseRss, rss.peakRssBytes(),
+                snr);
         LOG.info("{}: validation {} -> {}, {} ms/step (median), grad+state {} B, peak RSS {} B (+{} B)", mode,
                 validation.get(0).loss(), run.finalLoss(), median, run.stateBytes(), run.peakRssBytes(),
                 run.peakRssGrowthBytes());
@@ -342,28 +340,6 @@ public final class FlagshipExperiment {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    /** Samples the resident set after every backward pass (activations alive) and on demand. */
-    private static final class RssSampler extends BaseTrainingListener {
-        private long peak;
-
-        RssSampler(long base) {
-            this.peak = base;
-        }
-
-        void sample() {
-            peak = Math.max(peak, Pointer.physicalBytes());
-        }
-
-        long peak() {
-            return peak;
-        }
-
-        @Override
-        public void onBackwardPass(Model model) {
-            sample();
         }
     }
 
