@@ -3,7 +3,6 @@ package ai.spectrum.samples.bench;
 import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.training.SpectrumListener;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
