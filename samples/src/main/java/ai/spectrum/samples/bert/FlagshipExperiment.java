@@ -31,7 +31,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
 import java.util.Set;
 
 /**
@@ -146,38 +145,14 @@ public final class FlagshipExperiment {
         try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
             MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
                     Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
-            List<long[]> train = new ArrayList<>();
-            List<long[]> validation = new ArrayList<>();
-            for (SotuCorpus.Passage p : SotuCorpus.load()) {
-                (p.validation() ? validation : train).add(batches.tokens(p.text()));
-            }
-            Random random = new Random(seed);
-            Collections.shuffle(train, random);
-            Collections.shuffle(validation, new Random(seed + 1));
-            if (trainPassages > 0) {
-                train = new ArrayList<>(train.subList(0, Math.min(trainPassages, train.size())));
-            }
-            if (train.size() < batchSize) {
-                throw new IllegalArgumentException("batch size " + batchSize + " exceeds the " + train.size()
-                        + " training passages");
-            }
-            Random maskRandom = new Random(seed + 2);
-            List<long[]> val = validation.subList(0, Math.min(validationPassages, validation.size()));
-            for (int i = 0; i < val.size(); i += batchSize) {
-                heldOut.add(batches.batch(val.subList(i, Math.min(val.size(), i + batchSize)), maskRandom));
-            }
-            int cursor = 0;
+            MaskedLmData data = MaskedLmData.load(batches, seed, trainPassages, validationPassages, batchSize);
+            heldOut.addAll(data.heldOut());
             for (int step = 0; step < steps; step++) {
-                if (cursor + batchSize > train.size()) {
-                    Collections.shuffle(train, random);
-                    cursor = 0;
-                }
-                trainBatches.add(batches.batch(train.subList(cursor, cursor + batchSize), random));
-                cursor += batchSize;
+                trainBatches.add(data.nextTrainBatch());
             }
             LOG.info("flagship experiment: {} train / {} validation passages, {} steps of {} x {} tokens, Adam({}), "
-                            + "methods {}", train.size(), val.size(), steps, batchSize, sequenceLength, learningRate,
-                    modes);
+                            + "methods {}", data.trainPassages(), data.validationPassages(), steps, batchSize,
+                    sequenceLength, learningRate, modes);
         }
         List<String> modules = null;
         List<MethodRun> runs = new ArrayList<>();

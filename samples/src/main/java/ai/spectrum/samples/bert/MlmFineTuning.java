@@ -13,10 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.Random;
 
 /**
  * Masked-language-model domain adaptation of all-MiniLM-L6-v2 on State of the Union passages
@@ -129,34 +127,16 @@ public final class MlmFineTuning {
         try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
             MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
                     Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
-            List<long[]> train = new ArrayList<>();
-            List<long[]> validation = new ArrayList<>();
-            for (SotuCorpus.Passage p : SotuCorpus.load()) {
-                (p.validation() ? validation : train).add(batches.tokens(p.text()));
-            }
-            Random random = new Random(seed);
-            Collections.shuffle(train, random);
-            Collections.shuffle(validation, new Random(seed + 1));
-            List<MultiDataSet> heldOut = new ArrayList<>();
-            Random maskRandom = new Random(seed + 2); // fixed masks: the same validation set for every mode
-            List<long[]> val = validation.subList(0, Math.min(validationPassages, validation.size()));
-            for (int i = 0; i < val.size(); i += batchSize) {
-                heldOut.add(batches.batch(val.subList(i, Math.min(val.size(), i + batchSize)), maskRandom));
-            }
+            MaskedLmData data = MaskedLmData.load(batches, seed, 0, validationPassages, batchSize);
+            List<MultiDataSet> heldOut = data.heldOut();
             LOG.info("MLM {}: {} train / {} validation passages, {} steps of {} x {} tokens, Adam({})", mode,
-                    train.size(), val.size(), steps, batchSize, sequenceLength, learningRate);
+                    data.trainPassages(), data.validationPassages(), steps, batchSize, sequenceLength, learningRate);
             double before = validationLoss(graph, heldOut);
             LOG.info("validation loss before: {}", before);
             List<Double> losses = new ArrayList<>();
             long timed = 0;
-            int cursor = 0;
             for (int step = 0; step < steps; step++) {
-                if (cursor + batchSize > train.size()) {
-                    Collections.shuffle(train, random);
-                    cursor = 0;
-                }
-                MultiDataSet batch = batches.batch(train.subList(cursor, cursor + batchSize), random);
-                cursor += batchSize;
+                MultiDataSet batch = data.nextTrainBatch();
                 long t0 = System.nanoTime();
                 graph.fit(batch);
                 long dt = System.nanoTime() - t0;
