@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,9 +54,8 @@ public final class HtmlReport {
         return Files.writeString(file, html, StandardCharsets.UTF_8);
     }
 
-    /** Escapes text for HTML content and attributes. */
-    static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    private static String esc(String s) {
+        return Html.escape(s);
     }
 
     private static String num(double v) {
@@ -236,15 +234,7 @@ public final class HtmlReport {
 
         /** The provenance, as a definition list at the end. */
         public Builder addProvenance(Provenance p) {
-            List<List<String>> rows = new ArrayList<>();
-            rows.add(List.of("plugin", p.pluginVersion()));
-            rows.add(List.of("DL4J/ND4J", p.dl4jVersion()));
-            rows.add(List.of("backend", p.backend()));
-            rows.add(List.of("Java", p.javaVersion()));
-            rows.add(List.of("OS / arch", p.os() + " / " + p.arch()));
-            rows.add(List.of("time", p.timestamp().toString()));
-            new java.util.TreeMap<>(p.configuration()).forEach((k, v) -> rows.add(List.of(k, v)));
-            return addTable("Provenance", List.of("key", "value"), rows);
+            return addTable("Provenance", List.of("key", "value"), Html.provenanceRows(p));
         }
 
         public HtmlReport build() {

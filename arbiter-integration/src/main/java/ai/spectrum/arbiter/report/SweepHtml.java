@@ -3,6 +3,7 @@ package ai.spectrum.arbiter.report;
 import ai.spectrum.Provenance;
 import ai.spectrum.arbiter.CandidateResult;
 import ai.spectrum.arbiter.SweepResult;
+import ai.spectrum.report.Html;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -116,14 +117,7 @@ public final class SweepHtml {
 
         Provenance p = result.provenance();
         sb.append("<h2>Provenance</h2>\n<table>\n");
-        row(sb, "Spectrum", p.pluginVersion());
-        row(sb, "DL4J / ND4J", p.dl4jVersion());
-        row(sb, "Backend", p.backend());
-        row(sb, "Java", p.javaVersion());
-        row(sb, "OS / arch", p.os() + " / " + p.arch());
-        row(sb, "Time", p.timestamp().toString());
-        p.configuration().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> row(sb, e.getKey(), e.getValue()));
+        Html.provenanceRows(p).forEach(r -> row(sb, r.get(0), r.get(1)));
         sb.append("</table>\n</body>\n</html>\n");
         return sb.toString();
     }
@@ -220,7 +214,7 @@ public final class SweepHtml {
         return String.format(Locale.ROOT, "%.4g", v);
     }
 
-    static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    private static String esc(String s) {
+        return Html.escape(s);
     }
 }
