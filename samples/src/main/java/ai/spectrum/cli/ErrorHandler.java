@@ -29,7 +29,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         LOG.debug("command failed", ex);
         Throwable e = unwrap(ex);
         int code = ExitCodes.of(e);
-        String message = describe(e);
+        String message = ExitCodes.describe(e);
         print(cmd, code == ExitCodes.INTERNAL_ERROR ? "internal error, please report: " + message : message);
         return code;
     }
@@ -42,19 +42,9 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         return e;
     }
 
-    /** The exception's message, or its class and its cause's message when it has none. */
+    /** The exception's message, as {@link ExitCodes#describe(Throwable)}. */
     static String describe(Throwable e) {
-        String m = e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file: " + m;
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied: " + m;
-        }
-        if (m == null || m.isBlank()) {
-            m = e.getClass().getSimpleName() + (e.getCause() != null ? ": " + describe(e.getCause()) : "");
-        }
-        return m;
+        return ExitCodes.describe(e);
     }
 
     private static void print(CommandLine cmd, String message) {

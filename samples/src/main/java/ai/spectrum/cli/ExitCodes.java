@@ -65,6 +65,21 @@ public final class ExitCodes {
         }
     }
 
+    /** The exception's message, or its class and its cause's message when it has none. */
+    public static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file: " + m;
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + m;
+        }
+        if (m == null || m.isBlank()) {
+            m = e.getClass().getSimpleName() + (e.getCause() != null ? ": " + describe(e.getCause()) : "");
+        }
+        return m;
+    }
+
     /** An output file or directory could not be written; the cause is kept. */
     public static final class OutputException extends IOException {
         private static final long serialVersionUID = 1L;

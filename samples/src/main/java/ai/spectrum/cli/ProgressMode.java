@@ -23,7 +23,7 @@ public enum ProgressMode {
     }
 
     /** Whether a bar is drawn in this mode. */
-    boolean shows() {
+    public boolean shows() {
         return this == ALWAYS || (this == AUTO && System.console() != null);
     }
 

@@ -12,6 +12,7 @@ import ai.spectrum.report.ScanReport;
 import ai.spectrum.selection.Selection;
 import ai.spectrum.selection.SpectrumSelector;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -44,9 +45,8 @@ final class ScanCommand implements Callable<Integer> {
             defaultValue = "current", description = "SNR rule: current (default) or ref2024 (the published results).")
     SnrRule rule;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = ".",
-            description = "Output directory; default the current directory.")
-    Path out;
+    @Mixin
+    OutputDirectory output = new OutputDirectory(".");
 
     @Option(names = "--threads", paramLabel = "N", description = "Matrices analysed at once, each single-threaded; "
             + "default the number of processors (bench-svd on 2 cores: 1 thread 0.50, 2 threads 0.36 of numpy's "
@@ -61,12 +61,12 @@ final class ScanCommand implements Callable<Integer> {
             + "instead of failing.")
     boolean lenient;
 
-    @Option(names = "--progress", paramLabel = "auto|always|never", defaultValue = "auto",
-            description = "Progress bar on standard error: auto (when a console is attached), always or never.")
-    ProgressMode progress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() throws IOException {
+        Path out = output.dir();
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -76,7 +76,7 @@ final class ScanCommand implements Callable<Integer> {
                 .build();
         ScanResult result;
         try (WeightSource source = ModelFiles.open(model, include1d);
-             ProgressMode.Bar bar = progress.open("scan " + model.getFileName(), SpectrumCommand.progressStream())) {
+             ProgressMode.Bar bar = progress.mode().open("scan " + model.getFileName(), SpectrumCommand.progressStream())) {
             result = analyzer.scan(source, bar);
         } catch (DegenerateWeightsException e) {
             throw new ModelFormatException(model, e.getMessage() + " (--lenient scores it NaN instead)", e);

@@ -5,6 +5,7 @@ import ai.spectrum.report.OriginalFormat;
 import ai.spectrum.selection.Selection;
 import ai.spectrum.selection.SpectrumSelector;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,12 +39,12 @@ final class SelectCommand implements Callable<Integer> {
             description = "Percentage of each module type to select, in (0, 100].")
     double topPercent;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = ".",
-            description = "Output directory; default the current directory.")
-    Path out;
+    @Mixin
+    OutputDirectory output = new OutputDirectory(".");
 
     @Override
     public Integer call() throws IOException {
+        Path out = output.dir();
         List<ModuleScore> scores = OriginalFormat.readResultsJson(results);
         Selection selection = SpectrumSelector.builder().optTopPercent(topPercent).build().select(scores);
         String base = PREFIX + slug(results);
@@ -55,7 +56,7 @@ final class SelectCommand implements Callable<Integer> {
             Files.writeString(sorted, OriginalFormat.sortedJson(selection), StandardCharsets.UTF_8);
             Files.writeString(yaml, OriginalFormat.unfrozenParametersYaml(selection), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ExitCodes.OutputException("cannot write results to " + out + ": " + ErrorHandler.describe(e), e);
+            throw new ExitCodes.OutputException("cannot write results to " + out + ": " + ExitCodes.describe(e), e);
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("%s: %d modules, top %s%%%n", results.getFileName(), scores.size(),

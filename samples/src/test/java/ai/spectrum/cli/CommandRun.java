@@ -9,7 +9,7 @@ record CommandRun(int code, String out, String err) {
     static CommandRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = SpectrumCommand.newCommandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        int code = ai.spectrum.samples.SpectrumSamples.newCommandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
                 .execute(args);
         return new CommandRun(code, out.toString(), err.toString());
     }

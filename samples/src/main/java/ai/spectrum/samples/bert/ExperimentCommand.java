@@ -1,14 +1,16 @@
-package ai.spectrum.cli;
+package ai.spectrum.samples.bert;
 
-import ai.spectrum.samples.bert.ExperimentReport;
-import ai.spectrum.samples.bert.ExperimentResult;
-import ai.spectrum.samples.bert.FlagshipExperiment;
-import ai.spectrum.samples.bert.MlmFineTuning;
+import ai.spectrum.cli.ExitCodes;
+import ai.spectrum.cli.OutputDirectory;
+import ai.spectrum.cli.ProgressMode;
+import ai.spectrum.cli.ProgressOption;
+import ai.spectrum.cli.SpectrumCommand;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -74,13 +76,11 @@ public final class ExperimentCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "spectrum-experiment",
-            description = "Output directory; default ${DEFAULT-VALUE}.")
-    Path out;
+    @Mixin
+    OutputDirectory out = new OutputDirectory("spectrum-experiment");
 
-    @Option(names = "--progress", paramLabel = "auto|always|never", defaultValue = "auto",
-            description = "Progress bar on standard error: auto (when a console is attached), always, never.")
-    ProgressMode progress;
+    @Mixin
+    ProgressOption progress;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -96,7 +96,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        return run(b, out, progress, spec.commandLine().getOut(), "");
+        return run(b, out.dir(), progress.mode(), spec.commandLine().getOut(), "");
     }
 
     /** Runs the experiment with a progress bar, writes the report and prints where it is and the table. */
@@ -116,7 +116,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             ExperimentReport.write(result, out);
         } catch (IOException e) {
             throw new ExitCodes.OutputException("cannot write the report to " + out + ": "
-                    + ErrorHandler.describe(e), e);
+                    + ExitCodes.describe(e), e);
         }
         w.println("report:  " + out.resolve(ExperimentReport.REPORT_HTML).toAbsolutePath());
         w.println("results: " + out.resolve(ExperimentReport.RESULTS_JSON).toAbsolutePath());

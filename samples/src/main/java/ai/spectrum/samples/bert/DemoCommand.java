@@ -1,13 +1,12 @@
-package ai.spectrum.cli;
+package ai.spectrum.samples.bert;
 
-import ai.spectrum.samples.bert.FlagshipExperiment;
-import ai.spectrum.samples.bert.MlmFineTuning;
+import ai.spectrum.cli.OutputDirectory;
+import ai.spectrum.cli.ProgressOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -30,13 +29,11 @@ public final class DemoCommand implements Callable<Integer> {
     static final int SEQ_LEN = 64;
     static final int VALIDATION = 32;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "spectrum-demo",
-            description = "Output directory; default ${DEFAULT-VALUE}.")
-    Path out;
+    @Mixin
+    OutputDirectory out = new OutputDirectory("spectrum-demo");
 
-    @Option(names = "--progress", paramLabel = "auto|always|never", defaultValue = "auto",
-            description = "Progress bar on standard error: auto (when a console is attached), always, never.")
-    ProgressMode progress;
+    @Mixin
+    ProgressOption progress;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,7 +45,7 @@ public final class DemoCommand implements Callable<Integer> {
                         MlmFineTuning.Mode.FROZEN_ENCODER))
                 .optSteps(STEPS).optEvalEvery(EVAL_EVERY).optBatchSize(BATCH).optSequenceLength(SEQ_LEN)
                 .optValidationPassages(VALIDATION);
-        return ExperimentCommand.run(b, out, progress, spec.commandLine().getOut(),
+        return ExperimentCommand.run(b, out.dir(), progress.mode(), spec.commandLine().getOut(),
                 "Note: " + STEPS + " steps of " + BATCH + " passages show the first trend only (loss curves, cost "
                         + "ratios and the SNR heatmap); final-loss differences this early are not a quality verdict. "
                         + "For the full comparison run 'spectrum experiment'.");
