@@ -1,5 +1,6 @@
 package ai.spectrum.samples.bert;
 
+import ai.spectrum.samples.transformer.BertConfig;
 import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.Provenance;

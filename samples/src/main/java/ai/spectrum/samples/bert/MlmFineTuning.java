@@ -1,5 +1,10 @@
 package ai.spectrum.samples.bert;
 
+import ai.spectrum.samples.transformer.TiedEmbeddings;
+import ai.spectrum.samples.transformer.BertConfig;
+import ai.spectrum.samples.transformer.BertGraph;
+import ai.spectrum.samples.transformer.BertWeights;
+import ai.spectrum.samples.transformer.BertMlm;
 import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;

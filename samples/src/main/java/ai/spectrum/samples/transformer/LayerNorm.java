@@ -1,5 +1,6 @@
-package ai.spectrum.samples.bert;
+package ai.spectrum.samples.transformer;
 
+import ai.spectrum.dl4j.SameDiffBackpropFix;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;

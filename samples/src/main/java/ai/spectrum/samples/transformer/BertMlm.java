@@ -1,4 +1,4 @@
-package ai.spectrum.samples.bert;
+package ai.spectrum.samples.transformer;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -1,4 +1,4 @@
-package ai.spectrum.samples.bert;
+package ai.spectrum.samples.transformer;
 
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;

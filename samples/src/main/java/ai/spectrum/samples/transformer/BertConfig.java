@@ -1,4 +1,4 @@
-package ai.spectrum.samples.bert;
+package ai.spectrum.samples.transformer;
 
 import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.io.onnx.OnnxTensor;
