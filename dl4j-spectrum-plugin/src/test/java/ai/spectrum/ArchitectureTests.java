@@ -6,10 +6,14 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-/** The package tree is the architecture: analysis → selection → training, with io and report at the edge. */
+/**
+ * The package tree is the architecture: analysis → selection → dl4j / training (dl4j is the one boundary to DL4J's
+ * networks, training uses it), with io and report at the edge (they may use the core, the core never uses them).
+ */
 class ArchitectureTests {
     private static JavaClasses classes;
 
@@ -28,14 +32,47 @@ class ArchitectureTests {
     void analysisDependsOnNoOtherSpectrumPackage() {
         noClasses().that().resideInAPackage("ai.spectrum.analysis..").should().dependOnClassesThat()
                 .resideInAnyPackage("ai.spectrum.selection..", "ai.spectrum.training..", "ai.spectrum.io..",
-                        "ai.spectrum.report..")
+                        "ai.spectrum.report..", "ai.spectrum.dl4j..")
                 .check(classes);
     }
 
     @Test
     void selectionDoesNotReachIntoTrainingIoOrReport() {
         noClasses().that().resideInAPackage("ai.spectrum.selection..").should().dependOnClassesThat()
-                .resideInAnyPackage("ai.spectrum.training..", "ai.spectrum.io..", "ai.spectrum.report..")
+                .resideInAnyPackage("ai.spectrum.training..", "ai.spectrum.io..", "ai.spectrum.report..",
+                        "ai.spectrum.dl4j..")
+                .check(classes);
+    }
+
+    @Test
+    void theDl4jBoundaryKnowsOnlyTheAnalysis() {
+        noClasses().that().resideInAPackage("ai.spectrum.dl4j..").should().dependOnClassesThat()
+                .resideInAnyPackage("ai.spectrum.selection..", "ai.spectrum.training..", "ai.spectrum.io..",
+                        "ai.spectrum.report..")
+                .check(classes);
+    }
+
+    @Test
+    void trainingDoesNotReachIntoIoOrReport() {
+        noClasses().that().resideInAPackage("ai.spectrum.training..").should().dependOnClassesThat()
+                .resideInAnyPackage("ai.spectrum.io..", "ai.spectrum.report..")
+                .check(classes);
+    }
+
+    @Test
+    void theFreezeIsPublicOnlyThroughItsEntry() {
+        classes().that().resideInAPackage("ai.spectrum.training.freeze").and().arePublic()
+                .should().haveNameMatching("ai\\.spectrum\\.training\\.freeze\\.(NetworkFreeze(\\$Applied)?"
+                        + "|SelectiveFreezeLayer|SelectiveFreezeLayerImpl)")
+                .because("the freeze's public surface is NetworkFreeze; DL4J must see the layer classes it "
+                        + "deserializes and returns from getLayer()")
+                .check(classes);
+    }
+
+    @Test
+    void privateDl4jFieldsAreReachedOnlyThroughDl4jFields() {
+        noClasses().that().doNotHaveSimpleName("DeclaredField").should()
+                .callMethod(Class.class, "getDeclaredField", String.class)
                 .check(classes);
     }
 
