@@ -1,8 +1,8 @@
 package ai.spectrum.arbiter;
 
 import ai.spectrum.arbiter.SpectrumSettings.ReselectUnit;
-import ai.spectrum.training.ReselectionSchedule;
 import ai.spectrum.selection.SelectionStrategy;
+import ai.spectrum.training.ReselectionSchedule;
 import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.deeplearning4j.arbiter.optimize.parameter.discrete.DiscreteParameterSpace;

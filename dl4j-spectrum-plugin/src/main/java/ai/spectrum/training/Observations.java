@@ -1,8 +1,8 @@
 package ai.spectrum.training;
 
-import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.selection.SelectionStrategy;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

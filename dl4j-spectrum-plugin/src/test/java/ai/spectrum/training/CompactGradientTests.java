@@ -1,8 +1,8 @@
 package ai.spectrum.training;
 
+import ai.spectrum.dl4j.Wrappers;
 import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.TestNets.Options;
-import ai.spectrum.dl4j.Wrappers;
 import ai.spectrum.training.freeze.SelectiveFreezeLayerImpl;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;

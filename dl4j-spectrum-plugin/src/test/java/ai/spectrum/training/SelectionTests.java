@@ -1,10 +1,10 @@
 package ai.spectrum.training;
 
-import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
-import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.TestNets.Options;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -1,8 +1,8 @@
 package ai.spectrum.cli;
 
 import ai.spectrum.analysis.ModuleScore;
-import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.analysis.SvdMethod;
 import ai.spectrum.analysis.WeightInfo;
 import ai.spectrum.analysis.WeightMatrices;

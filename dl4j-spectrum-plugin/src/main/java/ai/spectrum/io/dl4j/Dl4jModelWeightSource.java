@@ -1,9 +1,9 @@
 package ai.spectrum.io.dl4j;
 
 import ai.spectrum.analysis.NetworkWeights;
-import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.WeightInfo;
 import ai.spectrum.analysis.WeightSource;
+import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.io.ModelFormatException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,7 +1,7 @@
 package ai.spectrum.training.freeze;
 
-import ai.spectrum.dl4j.Wrappers;
 import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.dl4j.Wrappers;
 
 import java.util.Collections;
 import java.util.HashSet;

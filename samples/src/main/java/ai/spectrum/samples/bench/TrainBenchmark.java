@@ -1,7 +1,7 @@
 package ai.spectrum.samples.bench;
 
-import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

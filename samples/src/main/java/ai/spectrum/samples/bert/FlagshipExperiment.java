@@ -1,16 +1,16 @@
 package ai.spectrum.samples.bert;
 
-import ai.spectrum.samples.transformer.BertConfig;
-import ai.spectrum.dl4j.PeakMemory;
-import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.Provenance;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.samples.bert.ExperimentResult.Comparison;
 import ai.spectrum.samples.bert.ExperimentResult.EvalPoint;
 import ai.spectrum.samples.bert.ExperimentResult.MethodRun;
 import ai.spectrum.samples.bert.ExperimentResult.SnrColumn;
+import ai.spectrum.samples.transformer.BertConfig;
 import ai.spectrum.training.SelectionEvent;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;

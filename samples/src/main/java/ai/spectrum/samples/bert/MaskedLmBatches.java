@@ -1,7 +1,7 @@
 package ai.spectrum.samples.bert;
 
-import ai.spectrum.samples.transformer.MaskedLmOutput;
 import ai.spectrum.samples.transformer.BertMlm;
+import ai.spectrum.samples.transformer.MaskedLmOutput;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;

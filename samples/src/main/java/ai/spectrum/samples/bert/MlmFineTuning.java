@@ -1,11 +1,11 @@
 package ai.spectrum.samples.bert;
 
-import ai.spectrum.samples.transformer.TiedEmbeddings;
+import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.samples.transformer.BertConfig;
 import ai.spectrum.samples.transformer.BertGraph;
-import ai.spectrum.samples.transformer.BertWeights;
 import ai.spectrum.samples.transformer.BertMlm;
-import ai.spectrum.io.onnx.OnnxModel;
+import ai.spectrum.samples.transformer.BertWeights;
+import ai.spectrum.samples.transformer.TiedEmbeddings;
 import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -1,9 +1,9 @@
 package ai.spectrum.samples.bert;
 
+import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.samples.transformer.BertConfig;
 import ai.spectrum.samples.transformer.BertGraph;
 import ai.spectrum.samples.transformer.BertWeights;
-import ai.spectrum.io.onnx.OnnxModel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

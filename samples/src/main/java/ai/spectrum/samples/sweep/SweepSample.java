@@ -1,6 +1,5 @@
 package ai.spectrum.samples.sweep;
 
-import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.ScanProgress;
@@ -14,6 +13,7 @@ import ai.spectrum.arbiter.SweepResult;
 import ai.spectrum.arbiter.SweepSpace;
 import ai.spectrum.arbiter.TrainingBudget;
 import ai.spectrum.arbiter.report.SweepReport;
+import ai.spectrum.dl4j.Dl4jNetwork;
 import org.deeplearning4j.arbiter.optimize.parameter.continuous.ContinuousParameterSpace;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -1,8 +1,8 @@
 package ai.spectrum.samples.bert;
 
-import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.WeightInfo;
+import ai.spectrum.dl4j.Dl4jNetwork;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;

@@ -1,9 +1,9 @@
 package ai.spectrum.samples.bert;
 
-import ai.spectrum.samples.transformer.MaskedLmOutput;
 import ai.spectrum.samples.transformer.BertConfig;
 import ai.spectrum.samples.transformer.BertGraph;
 import ai.spectrum.samples.transformer.BertMlm;
+import ai.spectrum.samples.transformer.MaskedLmOutput;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.api.Model;
