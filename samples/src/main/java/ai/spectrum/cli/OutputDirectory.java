@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * }</pre>
  */
 public final class OutputDirectory {
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory; default ${DEFAULT-VALUE}.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     private Path dir;
 
     /** The option with {@code defaultDir} as its default. */
