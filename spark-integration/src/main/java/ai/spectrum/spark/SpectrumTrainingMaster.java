@@ -75,6 +75,7 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
     private final transient DriverSelection selection;
     private final int reselectEveryRounds;
     private long restoredElements;
+    private long driverNanos;
 
     private SpectrumTrainingMaster(Builder b) {
         super(b.averaging);
@@ -110,15 +111,24 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         return restoredElements;
     }
 
+    /** Wall time spent on Spectrum's driver-side work (selection, freeze, frozen-value copies), in nanoseconds. */
+    long driverNanos() {
+        return driverNanos;
+    }
+
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkDl4jMultiLayer network) {
+        long t0 = System.nanoTime();
         selection.ensureSelected(network.getNetwork());
+        driverNanos += System.nanoTime() - t0;
         return super.getWorkerInstance(network);
     }
 
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
+        long t0 = System.nanoTime();
         selection.ensureSelected(graph.getNetwork());
+        driverNanos += System.nanoTime() - t0;
         // the worker keeps this list: our counter hook first, so that user hooks see the right counts
         Collection<TrainingHook> userHooks = trainingHookList;
         List<TrainingHook> hooks = new ArrayList<>();
@@ -139,9 +149,12 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
     protected void processResults(SparkDl4jMultiLayer network, SparkComputationGraph graph,
                                   JavaRDD<ParameterAveragingTrainingResult> results, int splitNum, int totalSplits) {
         Model net = network != null ? network.getNetwork() : graph.getNetwork();
+        long t0 = System.nanoTime();
         FrozenValues frozen = DriverSelection.snapshotFrozen(net);
         long before = iterationCount(net);
+        driverNanos += System.nanoTime() - t0;
         super.processResults(network, graph, results, splitNum, totalSplits);
+        long t1 = System.nanoTime();
         long restored = frozen.restore();
         restoredElements += restored;
         if (restored > 0) {
@@ -153,6 +166,7 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         if (after / period > before / period) {
             selection.reselect(net);
         }
+        driverNanos += System.nanoTime() - t1;
     }
 
     @Override

@@ -127,6 +127,23 @@ class SpectrumTrainingMasterTests {
         }
 
         @Test
+        void parametersFrozenThroughoutStayBitIdenticalWithThreeWorkers() {
+            ComputationGraph net = TestNets.graph(5);
+            Map<String, INDArray> initial = TestNets.paramCopies(net);
+            SpectrumTrainingMaster master = SpectrumTrainingMaster.builder().setAveraging(averaging(3, 1))
+                    .optStrategy(SelectionStrategy.firstK()).optTopPercent(50).build();
+            new SparkComputationGraph(LocalSpark.context(), net, master)
+                    .fit(LocalSpark.context().parallelize(TestNets.minibatches(6, BATCH, 16), 3));
+            assertEquals(Set.of("d1", "d2"), master.trainableModules());
+            for (String key : List.of("d3_W", "d3_b", "d4_W", "d4_b", "out_W", "out_b")) {
+                assertBitIdentical(initial.get(key), net.getParam(key), key);
+            }
+            assertNotEquals(initial.get("d1_W"), net.getParam("d1_W"));
+            // three equal copies averaged: some frozen values rounded and were written back
+            assertTrue(master.restoredFrozenElements() > 0, "averaging moved no frozen value");
+        }
+
+        @Test
         void driverModelEqualsSingleMachineRunOverTheSameMinibatches() {
             ComputationGraph net = TestNets.graph(2);
             ComputationGraph reference = net.clone();

@@ -48,6 +48,45 @@ final class TestNets {
         return g;
     }
 
+    /** in → {@code layers} dense layers of {@code width} (ReLU) → softmax output over {@link #OUT} classes; Adam. */
+    static ComputationGraph wideGraph(long seed, int width, int layers) {
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
+                .seed(seed).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER)
+                .graphBuilder().addInputs("in");
+        String prev = "in";
+        for (int i = 1; i <= layers; i++) {
+            b.addLayer("d" + i, new DenseLayer.Builder().nIn(width).nOut(width).activation(Activation.RELU).build(),
+                    prev);
+            prev = "d" + i;
+        }
+        b.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(width).nOut(OUT)
+                .activation(Activation.SOFTMAX).build(), prev);
+        ComputationGraph g = new ComputationGraph(b.setOutputs("out").build());
+        g.init();
+        return g;
+    }
+
+    /** {@code count} minibatches of {@code batch} random examples of {@code features} features. */
+    static List<DataSet> minibatches(int count, int batch, int features, long seed) {
+        Random rnd = new Random(seed);
+        List<DataSet> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            float[][] xs = new float[batch][features];
+            for (float[] row : xs) {
+                for (int c = 0; c < features; c++) {
+                    row[c] = (float) rnd.nextGaussian();
+                }
+            }
+            INDArray x = Nd4j.create(xs);
+            float[][] y = new float[batch][OUT];
+            for (int r = 0; r < batch; r++) {
+                y[r][rnd.nextInt(OUT)] = 1f;
+            }
+            out.add(new DataSet(x, Nd4j.create(y)));
+        }
+        return out;
+    }
+
     /** The same layers as {@link #graph} in a MultiLayerNetwork. */
     static MultiLayerNetwork multiLayer(long seed) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
