@@ -1,5 +1,6 @@
 package ai.spectrum.spark;
 
+import ai.spectrum.selection.SpectrumSelector;
 import ai.spectrum.training.SelectionEvent;
 import ai.spectrum.training.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
@@ -19,7 +20,8 @@ import java.util.Set;
 
 /**
  * The only class of this module that calls the Spectrum plugin's training API: analysis, selection and freezing of
- * the driver's network, and reading which parameters the network's configuration freezes.
+ * the driver's network, reading which parameters the network's configuration freezes, and (optionally, on workers)
+ * the compact gradient layout.
  *
  * <p>It drives a {@link SpectrumListener} by hand (never attached to a network): {@code onEpochStart} makes the first
  * selection or adopts the one a restored network carries, {@code selectNow} re-selects. The driver never trains, so
@@ -53,6 +55,16 @@ final class DriverSelection {
                 .optSeed(seed)
                 .optCompactGradient(false)
                 .build();
+    }
+
+    /** The plugin's check of a top percentage, in (0, 100]. */
+    static double requireTopPercent(double percent) {
+        return SpectrumSelector.requireTopPercent(percent);
+    }
+
+    /** The plugin's check of a minimum SNR (not NaN). */
+    static double requireMinSnr(double minSnr) {
+        return SpectrumSelector.requireMinSnr(minSnr);
     }
 
     /**
@@ -99,6 +111,28 @@ final class DriverSelection {
             }
         }
         return new FrozenValues(out);
+    }
+
+    /**
+     * On a worker: switches a network built from a configuration that carries a Spectrum freeze to the plugin's
+     * compact gradient layout (same freeze, optimizer state carried over); a no-op for a network without a freeze.
+     * Works on the worker's own copy; the driver's selection is not touched.
+     */
+    static void installCompactGradient(Model net) {
+        if (!hasFreeze(net)) {
+            return;
+        }
+        // a fresh listener adopts the selection the network carries and, at an epoch start, re-applies its layout
+        SpectrumListener.builder().optCompactGradient(true).build().onEpochStart(net);
+    }
+
+    private static boolean hasFreeze(Model net) {
+        for (Layer l : layers(net)) {
+            if (l instanceof FrozenLayer || l instanceof SelectiveFreezeLayerImpl) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Spectrum under DL4J's parameter averaging on Spark: selects on the driver, right after averaging, and lets the
@@ -74,12 +75,14 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
 
     private final transient DriverSelection selection;
     private final int reselectEveryRounds;
+    private final boolean compactWorkerGradient;
     private long restoredElements;
     private long driverNanos;
 
     private SpectrumTrainingMaster(Builder b) {
         super(b.averaging);
         this.reselectEveryRounds = b.reselectEveryRounds;
+        this.compactWorkerGradient = b.compactWorkerGradient;
         this.selection = new DriverSelection(b.strategy, b.topPercent, b.minSnr, b.alwaysTrain, b.seed);
     }
 
@@ -121,7 +124,7 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         long t0 = System.nanoTime();
         selection.ensureSelected(network.getNetwork());
         driverNanos += System.nanoTime() - t0;
-        return super.getWorkerInstance(network);
+        return withWorkerHooks(null, () -> super.getWorkerInstance(network));
     }
 
     @Override
@@ -129,17 +132,34 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         long t0 = System.nanoTime();
         selection.ensureSelected(graph.getNetwork());
         driverNanos += System.nanoTime() - t0;
-        // the worker keeps this list: our counter hook first, so that user hooks see the right counts
-        Collection<TrainingHook> userHooks = trainingHookList;
-        List<TrainingHook> hooks = new ArrayList<>();
         ComputationGraphConfiguration conf = graph.getNetwork().getConfiguration();
-        hooks.add(new GraphCounters(conf.getIterationCount(), conf.getEpochCount()));
+        return withWorkerHooks(new GraphCounters(conf.getIterationCount(), conf.getEpochCount()),
+                () -> super.getWorkerInstance(graph));
+    }
+
+    /**
+     * Creates a worker whose hook list starts with Spectrum's hooks for this round (so user hooks see the counts
+     * and the layout they train with); the worker keeps the list, the master's own list is left as it was.
+     */
+    private ParameterAveragingTrainingWorker withWorkerHooks(TrainingHook counters,
+                                                             Supplier<ParameterAveragingTrainingWorker> create) {
+        List<TrainingHook> hooks = new ArrayList<>();
+        if (counters != null) {
+            hooks.add(counters);
+        }
+        if (compactWorkerGradient) {
+            hooks.add(new CompactWorkerGradient());
+        }
+        if (hooks.isEmpty()) {
+            return create.get();
+        }
+        Collection<TrainingHook> userHooks = trainingHookList;
         if (userHooks != null) {
             hooks.addAll(userHooks);
         }
         trainingHookList = hooks;
         try {
-            return super.getWorkerInstance(graph);
+            return create.get();
         } finally {
             trainingHookList = userHooks;
         }
@@ -191,6 +211,7 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         private final List<String> alwaysTrain = new ArrayList<>();
         private SelectionStrategy strategy = SelectionStrategy.snr();
         private long seed = 42;
+        private boolean compactWorkerGradient;
 
         private Builder() {
         }
@@ -216,19 +237,13 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
 
         /** Percentage of each module type to train, in (0, 100]; default 25. */
         public Builder optTopPercent(double percent) {
-            if (!(percent > 0 && percent <= 100)) {
-                throw new IllegalArgumentException("top percent must be in (0, 100], got " + percent);
-            }
-            this.topPercent = percent;
+            this.topPercent = DriverSelection.requireTopPercent(percent);
             return this;
         }
 
         /** Modules with an SNR below this are not selected by rank (SNR strategy only); default none. */
         public Builder optMinSnr(double minSnr) {
-            if (Double.isNaN(minSnr)) {
-                throw new IllegalArgumentException("minimum SNR must be a number, got NaN");
-            }
-            this.minSnr = minSnr;
+            this.minSnr = DriverSelection.requireMinSnr(minSnr);
             return this;
         }
 
@@ -252,6 +267,18 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         /** Seed for the random and LISA strategies; default 42. */
         public Builder optSeed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Whether each worker trains with Spectrum's compact gradient (gradient memory only for layers that write
+         * gradients, updater and optimizer step over trainable parameters only) instead of DL4J's plain updater
+         * over the full-size gradient array; default false. Trained values are bit-identical either way; on saves
+         * each executor the frozen layers' gradient memory, at the cost of rebuilding the updater once per worker
+         * and round.
+         */
+        public Builder optCompactWorkerGradient(boolean compact) {
+            this.compactWorkerGradient = compact;
             return this;
         }
 

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Cost of Spectrum on Spark, measured on {@code local[2]}: time per averaging round and bytes of the broadcast
  * {@link NetBroadcastTuple} (configuration, parameters, updater state, serialized with Spark's configured serializer)
- * for plain parameter averaging and for {@link SpectrumTrainingMaster}. Not part of the default test run:
+ * for plain parameter averaging and for {@link SpectrumTrainingMaster} (with DL4J's and with Spectrum's compact
+ * gradient on the workers), and the length of a worker's gradient array. Not part of the default test run:
  * <pre>
  * mvn -B -o -q verify -pl spark-integration -am -Dtest=SparkCostBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dspectrum.bench.width=256 -Dspectrum.bench.layers=8 -Dspectrum.bench.rounds=8 -Dspectrum.bench.repeats=3]
@@ -48,37 +49,48 @@ class SparkCostBenchmark {
         List<Double> plainMs = new ArrayList<>();
         List<Double> spectrumMs = new ArrayList<>();
         List<Double> driverMs = new ArrayList<>();
+        List<Double> compactMs = new ArrayList<>();
         long plainBytes = 0;
         long spectrumBytes = 0;
         long params = 0;
         long plainState = 0;
         long spectrumState = 0;
+        ComputationGraph lastSpectrum = null;
         for (int rep = 0; rep <= repeats; rep++) {
             ComputationGraph plain = TestNets.wideGraph(7, width, layers);
             double ms = fitMillis(plain, averaging().build(), rdd) / rounds;
             ComputationGraph spectrum = TestNets.wideGraph(7, width, layers);
             SpectrumTrainingMaster master = SpectrumTrainingMaster.builder().setAveraging(averaging()).build();
             double sms = fitMillis(spectrum, master, rdd) / rounds;
+            ComputationGraph compact = TestNets.wideGraph(7, width, layers);
+            double cms = fitMillis(compact, SpectrumTrainingMaster.builder().setAveraging(averaging())
+                    .optCompactWorkerGradient(true).build(), rdd) / rounds;
             if (rep == 0) {
                 continue; // warm-up
             }
             plainMs.add(ms);
             spectrumMs.add(sms);
+            compactMs.add(cms);
             driverMs.add(master.driverNanos() / 1e6 / rounds);
             plainBytes = broadcastBytes(plain);
             spectrumBytes = broadcastBytes(spectrum);
             params = plain.numParams();
             plainState = plain.getUpdater().getStateViewArray().length();
             spectrumState = spectrum.getUpdater().getStateViewArray().length();
+            lastSpectrum = spectrum;
         }
         LOG.info("Spark cost on local[{}]: {} dense layers of width {} ({} parameters), batch {} per worker, "
                         + "averaging every {} minibatches, {} rounds per fit, median of {} fits",
                 WORKERS, layers, width, params, BATCH, FREQUENCY, rounds, repeats);
+        long compactGradient = compactWorkerGradientLength(lastSpectrum);
         LOG.info("| configuration | ms per round | Spectrum driver ms per round | updater state elements | "
-                + "broadcast bytes |");
-        LOG.info("| plain parameter averaging | {} | - | {} | {} |", fmt(median(plainMs)), plainState, plainBytes);
-        LOG.info("| Spectrum top 25%, re-selection every round | {} | {} | {} | {} |", fmt(median(spectrumMs)),
-                fmt(median(driverMs)), spectrumState, spectrumBytes);
+                + "broadcast bytes | worker gradient elements |");
+        LOG.info("| plain parameter averaging | {} | - | {} | {} | {} |", fmt(median(plainMs)), plainState, plainBytes,
+                params);
+        LOG.info("| Spectrum top 25%, re-selection every round | {} | {} | {} | {} | {} |", fmt(median(spectrumMs)),
+                fmt(median(driverMs)), spectrumState, spectrumBytes, params);
+        LOG.info("| the same with optCompactWorkerGradient(true) | {} | - | {} | {} | {} |", fmt(median(compactMs)),
+                spectrumState, spectrumBytes, compactGradient);
         LOG.info("broadcast ratio Spectrum/plain = {}", String.format("%.3f", (double) spectrumBytes / plainBytes));
         assertTrue(spectrumBytes < plainBytes, "Spectrum broadcasts less optimizer state");
     }
@@ -102,6 +114,14 @@ class SparkCostBenchmark {
                 net.getUpdater().getStateViewArray());
         return SparkEnv.get().serializer().newInstance()
                 .serialize(tuple, scala.reflect.ClassTag$.MODULE$.apply(NetBroadcastTuple.class)).remaining();
+    }
+
+    /** A worker's copy of the network, as DL4J builds it, switched to the compact gradient: its gradient length. */
+    private static long compactWorkerGradientLength(ComputationGraph driver) {
+        ComputationGraph worker = new ComputationGraph(driver.getConfiguration().clone());
+        worker.init(driver.params().dup(), false);
+        DriverSelection.installCompactGradient(worker);
+        return worker.getFlattenedGradients().length();
     }
 
     private static double median(List<Double> values) {

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -113,6 +115,19 @@ class SpectrumTrainingMasterTests {
         assertEquals(0, master.restoredFrozenElements());
     }
 
+    /** Workers trained with DL4J's full-size gradient array, or with Spectrum's smaller compact one. */
+    private static void assertWorkerGradientLayout(boolean compact, Model net) {
+        List<Long> lengths = MinibatchRecorder.gradientLengths();
+        assertFalse(lengths.isEmpty());
+        for (long len : lengths) {
+            if (compact) {
+                assertTrue(len < net.numParams(), "compact worker gradient: " + len + " of " + net.numParams());
+            } else {
+                assertEquals(net.numParams(), len, "DL4J's full-size worker gradient");
+            }
+        }
+    }
+
     @Nested
     class Graph {
 
@@ -143,15 +158,16 @@ class SpectrumTrainingMasterTests {
             assertTrue(master.restoredFrozenElements() > 0, "averaging moved no frozen value");
         }
 
-        @Test
-        void driverModelEqualsSingleMachineRunOverTheSameMinibatches() {
+        @ParameterizedTest(name = "compact worker gradient: {0}")
+        @ValueSource(booleans = {false, true})
+        void driverModelEqualsSingleMachineRunOverTheSameMinibatches(boolean compactWorkers) {
             ComputationGraph net = TestNets.graph(2);
             ComputationGraph reference = net.clone();
             int frequency = 2;
             int everyRounds = 2;
             SpectrumTrainingMaster master = SpectrumTrainingMaster.builder().setAveraging(averaging(1, frequency))
                     .optStrategy(SelectionStrategy.random()).optTopPercent(50).optSeed(5)
-                    .optReselectEveryRounds(everyRounds).build();
+                    .optReselectEveryRounds(everyRounds).optCompactWorkerGradient(compactWorkers).build();
             SparkComputationGraph sparkNet = new SparkComputationGraph(LocalSpark.context(), net, master);
             sparkNet.fit(rdd(TestNets.minibatches(8, BATCH, 12)));
 
@@ -171,6 +187,7 @@ class SpectrumTrainingMasterTests {
             assertBitIdentical(reference.getUpdater().getStateViewArray(), net.getUpdater().getStateViewArray(),
                     "optimizer state");
             assertEquals(reference.getConfiguration().getIterationCount(), net.getConfiguration().getIterationCount());
+            assertWorkerGradientLayout(compactWorkers, net);
         }
 
         @Test
@@ -251,12 +268,13 @@ class SpectrumTrainingMasterTests {
             assertFrozenThroughoutUnchanged(net, () -> sparkNet.fit(rdd(data)), master);
         }
 
-        @Test
-        void driverModelEqualsSingleMachineRunWithTheSnrStrategy() {
+        @ParameterizedTest(name = "compact worker gradient: {0}")
+        @ValueSource(booleans = {false, true})
+        void driverModelEqualsSingleMachineRunWithTheSnrStrategy(boolean compactWorkers) {
             MultiLayerNetwork net = TestNets.multiLayer(2);
             MultiLayerNetwork reference = net.clone();
             SpectrumTrainingMaster master = SpectrumTrainingMaster.builder().setAveraging(averaging(1, 2))
-                    .optTopPercent(50).build();
+                    .optTopPercent(50).optCompactWorkerGradient(compactWorkers).build();
             new SparkDl4jMultiLayer(LocalSpark.context(), net, master).fit(rdd(TestNets.minibatches(6, BATCH, 22)));
 
             SpectrumListener listener = SpectrumListener.builder().optTopPercent(50).optReselectEveryIterations(2)
@@ -272,6 +290,7 @@ class SpectrumTrainingMasterTests {
             assertBitIdentical(reference.params(), net.params(), "parameters");
             assertBitIdentical(reference.getUpdater().getStateViewArray(), net.getUpdater().getStateViewArray(),
                     "optimizer state");
+            assertWorkerGradientLayout(compactWorkers, net);
         }
 
         @Test
