@@ -65,8 +65,8 @@ import java.util.function.Supplier;
  * <p>Only weight-based strategies can run on the driver (gradient and activation norms exist on the workers only).
  * DL4J's gradient-sharing {@code SharedTrainingMaster} is not supported: it has no averaging rounds, and its
  * executors keep their model, updater and residuals between {@code fit} calls, so a selection changed on the driver
- * would not reach them. A network that already carries a Spectrum selection trains with that fixed selection under
- * any training master, since the freeze is part of its configuration.
+ * would not reach them. A network that already carries a Spectrum selection should train with that fixed selection
+ * under any training master, since the freeze is part of its configuration (not tested with gradient sharing).
  *
  * <p>Like its parent, this master stays on the driver (Spark ships only the workers it creates); not thread-safe.
  */

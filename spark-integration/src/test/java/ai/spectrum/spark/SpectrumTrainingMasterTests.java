@@ -142,6 +142,18 @@ class SpectrumTrainingMasterTests {
         }
 
         @Test
+        void dl4jsDefaultExportApproachTrainsTheSameWay(@TempDir File dir) {
+            ComputationGraph net = TestNets.graph(7);
+            ParameterAveragingTrainingMaster.Builder export = averaging(2, 1)
+                    .rddTrainingApproach(RDDTrainingApproach.Export).exportDirectory(dir.toURI().toString());
+            SpectrumTrainingMaster master = SpectrumTrainingMaster.builder().setAveraging(export)
+                    .optStrategy(SelectionStrategy.random()).optTopPercent(50).optSeed(3).build();
+            SparkComputationGraph sparkNet = new SparkComputationGraph(LocalSpark.context(), net, master);
+            List<DataSet> data = TestNets.minibatches(8, BATCH, 17);
+            assertFrozenThroughoutUnchanged(net, () -> sparkNet.fit(rdd(data)), master);
+        }
+
+        @Test
         void parametersFrozenThroughoutStayBitIdenticalWithThreeWorkers() {
             ComputationGraph net = TestNets.graph(5);
             Map<String, INDArray> initial = TestNets.paramCopies(net);
