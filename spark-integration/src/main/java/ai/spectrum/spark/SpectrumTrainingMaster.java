@@ -59,7 +59,7 @@ import java.util.function.Supplier;
  *
  * <p>It also corrects a DL4J 1.0.0-M2.1 worker defect for {@code ComputationGraph}s: workers build their graph from
  * {@code ComputationGraphConfiguration.clone()}, which drops the iteration and epoch counters, so Adam's bias
- * correction and learning-rate schedules would restart every round; a worker-side hook ({@link GraphCounters}) gives
+ * correction and learning-rate schedules would restart every round; a worker-side hook ({@link WorkerSetup}) gives
  * each worker graph the driver's counts.
  *
  * <p>Only weight-based strategies can run on the driver (gradient and activation norms exist on the workers only).
@@ -124,7 +124,8 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         long t0 = System.nanoTime();
         selection.ensureSelected(network.getNetwork());
         driverNanos += System.nanoTime() - t0;
-        return withWorkerHooks(null, () -> super.getWorkerInstance(network));
+        return withWorkerSetup(new WorkerSetup(null, null, compactWorkerGradient),
+                () -> super.getWorkerInstance(network));
     }
 
     @Override
@@ -133,27 +134,22 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         selection.ensureSelected(graph.getNetwork());
         driverNanos += System.nanoTime() - t0;
         ComputationGraphConfiguration conf = graph.getNetwork().getConfiguration();
-        return withWorkerHooks(new GraphCounters(conf.getIterationCount(), conf.getEpochCount()),
+        return withWorkerSetup(new WorkerSetup(conf.getIterationCount(), conf.getEpochCount(), compactWorkerGradient),
                 () -> super.getWorkerInstance(graph));
     }
 
     /**
-     * Creates a worker whose hook list starts with Spectrum's hooks for this round (so user hooks see the counts
-     * and the layout they train with); the worker keeps the list, the master's own list is left as it was.
+     * Creates a worker whose hook list starts with this round's {@link WorkerSetup} (so user hooks see the counts and
+     * the layout the worker trains with); the worker keeps that list, the master's own list is left as it was.
      */
-    private ParameterAveragingTrainingWorker withWorkerHooks(TrainingHook counters,
+    private ParameterAveragingTrainingWorker withWorkerSetup(WorkerSetup setup,
                                                              Supplier<ParameterAveragingTrainingWorker> create) {
-        List<TrainingHook> hooks = new ArrayList<>();
-        if (counters != null) {
-            hooks.add(counters);
-        }
-        if (compactWorkerGradient) {
-            hooks.add(new CompactWorkerGradient());
-        }
-        if (hooks.isEmpty()) {
+        if (!setup.needed()) {
             return create.get();
         }
         Collection<TrainingHook> userHooks = trainingHookList;
+        List<TrainingHook> hooks = new ArrayList<>();
+        hooks.add(setup);
         if (userHooks != null) {
             hooks.addAll(userHooks);
         }
