@@ -100,6 +100,16 @@ public final class NetworkWeights implements WeightSource {
         return new NetworkWeights("SameDiff", out);
     }
 
+    /**
+     * Prepared entries, for model kinds named and typed by their own rules (e.g. a SameDiff graph with a user-given
+     * module naming).
+     *
+     * @throws IllegalArgumentException if there are no entries or two share a module name
+     */
+    public static NetworkWeights ofEntries(String modelId, List<Entry> entries) {
+        return new NetworkWeights(Objects.requireNonNull(modelId, "modelId"), entries);
+    }
+
     /** Named arrays (any rank ≥ 1), typed by their names' paths, in the map's iteration order. */
     public static NetworkWeights of(String modelId, Map<String, INDArray> arrays) {
         List<Entry> out = new ArrayList<>();
