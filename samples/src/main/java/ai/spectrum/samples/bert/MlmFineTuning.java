@@ -127,36 +127,17 @@ public final class MlmFineTuning {
         }
 
         try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
-            MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
-                    Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
-            List<long[]> train = new ArrayList<>();
-            List<long[]> validation = new ArrayList<>();
-            for (SotuCorpus.Passage p : SotuCorpus.load()) {
-                (p.validation() ? validation : train).add(batches.tokens(p.text()));
-            }
-            Random random = new Random(seed);
-            Collections.shuffle(train, random);
-            Collections.shuffle(validation, new Random(seed + 1));
-            List<MultiDataSet> heldOut = new ArrayList<>();
-            Random maskRandom = new Random(seed + 2); // fixed masks: the same validation set for every mode
-            List<long[]> val = validation.subList(0, Math.min(validationPassages, validation.size()));
-            for (int i = 0; i < val.size(); i += batchSize) {
-                heldOut.add(batches.batch(val.subList(i, Math.min(val.size(), i + batchSize)), maskRandom));
-            }
+            MlmData data = new MlmData(tokenizer, config.vocabSize(), sequenceLength, batchSize, validationPassages,
+                    seed);
+            List<MultiDataSet> heldOut = data.heldOut();
             LOG.info("MLM {}: {} train / {} validation passages, {} steps of {} x {} tokens, Adam({})", mode,
-                    train.size(), val.size(), steps, batchSize, sequenceLength, learningRate);
+                    data.trainPassages(), data.validationPassages(), steps, batchSize, sequenceLength, learningRate);
             double before = validationLoss(graph, heldOut);
             LOG.info("validation loss before: {}", before);
             List<Double> losses = new ArrayList<>();
             long timed = 0;
-            int cursor = 0;
             for (int step = 0; step < steps; step++) {
-                if (cursor + batchSize > train.size()) {
-                    Collections.shuffle(train, random);
-                    cursor = 0;
-                }
-                MultiDataSet batch = batches.batch(train.subList(cursor, cursor + batchSize), random);
-                cursor += batchSize;
+                MultiDataSet batch = data.next();
                 long t0 = System.nanoTime();
                 graph.fit(batch);
                 long dt = System.nanoTime() - t0;
@@ -179,7 +160,7 @@ public final class MlmFineTuning {
      * embeddings (its {@link TiedEmbeddings} is the first listener) and, for {@link Mode#FROZEN_ENCODER}, the encoder
      * and embeddings frozen with {@code TransferLearning}.
      */
-    static ComputationGraph newGraph(Mode mode, OnnxModel onnx, BertConfig config, double learningRate) {
+    public static ComputationGraph newGraph(Mode mode, OnnxModel onnx, BertConfig config, double learningRate) {
         ComputationGraph graph = new ComputationGraph(BertMlm.configuration(config, new Adam(learningRate)));
         graph.init();
         BertWeights.copy(onnx, graph, vertex -> vertex.startsWith("cls."));
