@@ -7,7 +7,7 @@ import java.io.PrintStream;
 
 /**
  * {@code spectrum}: the command-line entry point. Subcommands: {@code scan}, {@code select}, {@code bench-svd},
- * {@code bench-train}, {@code sweep}, {@code experiment}, {@code demo}.
+ * {@code bench-train}, {@code bench-samediff}, {@code sweep}, {@code experiment}, {@code demo}.
  * Every failure ends with one line on standard error and an exit code from {@link ExitCodes}.
  *
  * <pre>{@code
@@ -20,6 +20,7 @@ import java.io.PrintStream;
         subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class, ExperimentCommand.class,
                 DemoCommand.class,
                 ai.spectrum.samples.bench.TrainBenchmark.class, ai.spectrum.samples.sweep.SweepSample.class,
+                ai.spectrum.samples.samediff.SameDiffBenchmark.class,
                 CommandLine.HelpCommand.class})
 public final class SpectrumCommand implements Runnable {
     @picocli.CommandLine.Spec
