@@ -78,8 +78,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * absolute), bit-identical continuation. A graph loaded with {@code SameDiff.load} alone is treated as a new graph
  * whose constants are not Spectrum's.
  *
- * <p>Every selection is kept in {@link #history()}; each one that changes the trainable set is logged as one INFO
- * line. Instances are not thread-safe; one trainer trains one graph at a time (giving it another graph starts anew).
+ * <p>Every selection is kept in {@link #history()} (its {@code frozenLayers} are the frozen modules, all of them
+ * constants); each one that changes the trainable set is logged as one INFO line. Instances are not thread-safe; one trainer trains one graph at a time (giving it another graph starts anew).
  */
 public final class SpectrumSameDiffTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(SpectrumSameDiffTrainer.class);

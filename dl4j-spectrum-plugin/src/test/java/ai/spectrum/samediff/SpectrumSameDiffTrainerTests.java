@@ -73,6 +73,14 @@ class SpectrumSameDiffTrainerTests {
         expected.forEach((k, v) -> assertBitIdentical(v, actual.get(k), k));
     }
 
+    /** The same variables have optimizer state, bit for bit. */
+    private static void assertSameUpdaterState(SameDiff expected, SameDiff actual) {
+        Map<String, Map<String, INDArray>> s1 = TestGraphs.updaterState(expected);
+        Map<String, Map<String, INDArray>> s2 = TestGraphs.updaterState(actual);
+        assertEquals(s1.keySet(), s2.keySet());
+        s1.forEach((v, st) -> st.forEach((k, a) -> assertBitIdentical(a, s2.get(v).get(k), v + " " + k)));
+    }
+
     private static Set<String> trainable(SameDiff sd) {
         return sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
                 .map(SDVariable::name).collect(Collectors.toCollection(LinkedHashSet::new));
@@ -164,10 +172,7 @@ class SpectrumSameDiffTrainerTests {
                 byHand.fit(b);
             }
             assertAllBitIdentical(TestGraphs.snapshot(byHand), TestGraphs.snapshot(sd));
-            Map<String, Map<String, INDArray>> s1 = TestGraphs.updaterState(byHand);
-            Map<String, Map<String, INDArray>> s2 = TestGraphs.updaterState(sd);
-            assertEquals(s1.keySet(), s2.keySet());
-            s1.forEach((v, st) -> st.forEach((k, a) -> assertBitIdentical(a, s2.get(v).get(k), v + " " + k)));
+            assertSameUpdaterState(byHand, sd);
         }
 
         @Test
@@ -311,10 +316,7 @@ class SpectrumSameDiffTrainerTests {
             assertAllBitIdentical(TestGraphs.snapshot(straight), TestGraphs.snapshot(resumed));
             assertEquals(a.history().stream().map(SelectionEvent::selected).toList(),
                     b2.history().stream().map(SelectionEvent::selected).toList());
-            Map<String, Map<String, INDArray>> s1 = TestGraphs.updaterState(straight);
-            Map<String, Map<String, INDArray>> s2 = TestGraphs.updaterState(resumed);
-            assertEquals(s1.keySet(), s2.keySet());
-            s1.forEach((v, st) -> st.forEach((k, arr) -> assertBitIdentical(arr, s2.get(v).get(k), v + " " + k)));
+            assertSameUpdaterState(straight, resumed);
         }
 
         @Test
