@@ -54,12 +54,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * }</pre>
  *
  * <p><b>How freezing works.</b> A frozen variable is converted to a constant ({@code SameDiff.convertToConstants}):
- * the gradient function is rebuilt without it, so it gets no gradient variable, no updater state (its state is
- * dropped) and no regularization, and backprop stops below it where nothing else needs a gradient. A re-trained
- * variable is converted back with fresh zero optimizer state; variables that stay trainable keep theirs. Modules
- * are found by {@link SameDiffModules} with the {@link Builder#optModules naming}; a module's vectors follow its
- * matrix. Limit: an op that is still differentiated (because another input needs a gradient) computes the gradient
- * of a frozen input too, and SameDiff discards it.
+ * it is never updated, has no updater state (its state is dropped) and no regularization, and the rebuilt gradient
+ * function stops backprop below the lowest trained variable. Limit: an op that is still on the backprop path (because
+ * another input needs a gradient) computes the gradient of its frozen inputs too, and SameDiff discards it. A
+ * re-trained variable is converted back with fresh zero optimizer state; variables that stay trainable keep theirs.
+ * Modules are found by {@link SameDiffModules} with the {@link Builder#optModules naming}; a module's vectors follow
+ * its matrix.
  *
  * <p><b>Why a driver and not a listener.</b> SameDiff fixes the trainable set, the gradient function and the
  * training session once at the start of {@code fit}; converting variables from a {@code Listener} during {@code fit}

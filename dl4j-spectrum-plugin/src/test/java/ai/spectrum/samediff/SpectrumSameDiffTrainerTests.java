@@ -31,7 +31,9 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +81,11 @@ class SpectrumSameDiffTrainerTests {
         Map<String, Map<String, INDArray>> s2 = TestGraphs.updaterState(actual);
         assertEquals(s1.keySet(), s2.keySet());
         s1.forEach((v, st) -> st.forEach((k, a) -> assertBitIdentical(a, s2.get(v).get(k), v + " " + k)));
+    }
+
+    /** The block index of a test-graph variable; the head counts as the last block. */
+    private static int blockOf(String variable) {
+        return variable.startsWith("block.") ? variable.charAt(6) - '0' : TestGraphs.BLOCKS;
     }
 
     private static Set<String> trainable(SameDiff sd) {
@@ -140,14 +147,20 @@ class SpectrumSameDiffTrainerTests {
             Set<String> trainVars = spectrum.modules().orElseThrow().variablesOf(spectrum.selected());
             assertEquals(3, spectrum.selected().size(), "one dense, one gate, the head: " + spectrum.selected());
             Map<String, INDArray> after = TestGraphs.snapshot(sd);
+            int lowestTrained = trainVars.stream().mapToInt(SpectrumSameDiffTrainerTests::blockOf).min().orElseThrow();
+            assertTrue(lowestTrained > 0, "the test needs a frozen bottom block: " + trainVars);
             for (String v : spectrum.modules().orElseThrow().variables()) {
                 if (trainVars.contains(v)) {
+                    assertNotNull(sd.getGradForVariable(v), v + " has a gradient variable");
                     assertFalse(Arrays.equals(before.get(v).data().asFloat(), after.get(v).data().asFloat()),
                             v + " trains");
                 } else {
                     assertBitIdentical(before.get(v), after.get(v), v);
                     assertEquals(VariableType.CONSTANT, sd.getVariable(v).getVariableType(), v);
                     assertFalse(sd.getUpdaterMap().containsKey(v), v + " has no updater state");
+                    if (blockOf(v) < lowestTrained) { // below every trained module: backprop stops above it
+                        assertNull(sd.getGradForVariable(v), v + " has no gradient variable");
+                    } // (an op still on the backprop path computes its constant inputs' gradients; SameDiff drops them)
                 }
             }
             assertEquals(trainVars, sd.getUpdaterMap().keySet());
