@@ -28,9 +28,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code path}), with the library's packages imported, and compiled with the system Java compiler on the test class
  * path. A failure names the README line.
  */
-class ReadmeSnippetsTests {
+public class ReadmeSnippetsTests {
     private static final Path README = Path.of("..", "README.md");
     private static final String HEADER = String.join("\n",
+            "import ai.spectrum.samediff.*;",
+            "import org.nd4j.autodiff.samediff.SameDiff;",
             "import ai.spectrum.analysis.*;",
             "import ai.spectrum.dl4j.*;",
             "import ai.spectrum.io.*;",
@@ -44,19 +46,24 @@ class ReadmeSnippetsTests {
             "import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;",
             "import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;",
             "class Snippet {",
-            "  void run(ComputationGraph graph, MultiLayerNetwork net, DataSetIterator trainIterator, Path path)",
+            "  void run(ComputationGraph graph, MultiLayerNetwork net, SameDiff sd, DataSetIterator trainIterator,",
+            "      Path path)",
             "      throws Exception {",
             "");
     private static final String FOOTER = "\n  }\n}\n";
 
     /** One fenced block: its first code line in the README (1-based) and its text. */
-    record Snippet(int line, String code) {
+    public record Snippet(int line, String code) {
     }
 
-    static List<Snippet> snippets(List<String> lines) {
+    /**
+     * The fenced blocks whose info string is exactly {@code info}: {@code "java"} for the library's own snippets,
+     * {@code "java <module>"} for a snippet that needs another module's class path (that module compiles it).
+     */
+    public static List<Snippet> snippets(List<String> lines, String info) {
         List<Snippet> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).strip().equals("```java")) {
+            if (lines.get(i).strip().equals("```" + info)) {
                 int start = i + 1;
                 StringBuilder code = new StringBuilder();
                 for (i = start; i < lines.size() && !lines.get(i).strip().equals("```"); i++) {
@@ -70,19 +77,23 @@ class ReadmeSnippetsTests {
 
     @Test
     void theReadmeHasJavaSnippets() throws IOException {
-        assertFalse(snippets(Files.readAllLines(README)).isEmpty(), "no ```java block found in " + README);
+        assertFalse(snippets(Files.readAllLines(README), "java").isEmpty(), "no ```java block found in " + README);
     }
 
     @TestFactory
     Stream<DynamicTest> everySnippetCompiles() throws IOException {
-        return snippets(Files.readAllLines(README)).stream()
-                .map(s -> DynamicTest.dynamicTest("README.md line " + s.line(), () -> compile(s)));
+        return snippets(Files.readAllLines(README), "java").stream()
+                .map(s -> DynamicTest.dynamicTest("README.md line " + s.line(), () -> compile(s, HEADER)));
     }
 
-    private static void compile(Snippet s) {
+    /**
+     * Compiles a snippet wrapped after {@code header} (imports, a class and an open method whose parameters the
+     * snippet uses) on the test class path; fails naming the README lines of the errors.
+     */
+    public static void compile(Snippet s, String header) {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertNotNull(javac, "no system Java compiler (run the tests on a JDK)");
-        String source = HEADER + s.code() + FOOTER;
+        String source = header + s.code() + FOOTER;
         JavaFileObject file = new SimpleJavaFileObject(URI.create("string:///Snippet.java"),
                 JavaFileObject.Kind.SOURCE) {
             @Override
@@ -101,7 +112,7 @@ class ReadmeSnippetsTests {
         boolean ok = javac.getTask(null, null, diagnostics,
                 List.of("-classpath", classPath, "-d", out.toString(), "-proc:none"), null, List.of(file)).call();
         if (!ok) {
-            int headerLines = (int) HEADER.chars().filter(c -> c == '\n').count();
+            int headerLines = (int) header.chars().filter(c -> c == '\n').count();
             StringBuilder msg = new StringBuilder();
             for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
                 if (d.getKind() == Diagnostic.Kind.ERROR) {

@@ -64,7 +64,7 @@ public final class NetworkWeights implements WeightSource {
      * @throws IllegalArgumentException if there are none or two share a module name
      */
     public static NetworkWeights of(String modelId, List<Entry> entries) {
-        return new NetworkWeights(modelId, entries);
+        return new NetworkWeights(Objects.requireNonNull(modelId, "modelId"), entries);
     }
 
     /** Every trainable SameDiff variable of rank ≥ 2, typed by its name's path. */

@@ -4,13 +4,15 @@ import ai.spectrum.cli.SpectrumCommand;
 import ai.spectrum.samples.bench.TrainBenchmark;
 import ai.spectrum.samples.bert.DemoCommand;
 import ai.spectrum.samples.bert.ExperimentCommand;
+import ai.spectrum.samples.samediff.SameDiffBenchmark;
 import ai.spectrum.samples.sweep.SweepSample;
 import picocli.CommandLine;
 
 /**
  * The {@code spectrum} command of {@code samples/target/spectrum.jar}: the product's own subcommands
  * ({@link SpectrumCommand}: {@code scan}, {@code select}, {@code bench-svd}) plus the demos and benchmarks of this
- * module, registered here: {@code experiment}, {@code demo}, {@code bench-train}, {@code sweep}.
+ * module, registered here: {@code experiment}, {@code demo}, {@code bench-train}, {@code sweep},
+ * {@code bench-samediff}.
  *
  * <pre>{@code
  * java -jar samples/target/spectrum.jar demo
@@ -28,6 +30,6 @@ public final class SpectrumSamples {
     /** The full command line, as {@link SpectrumCommand#newCommandLine(Object...)} with the samples' subcommands. */
     public static CommandLine newCommandLine() {
         return SpectrumCommand.newCommandLine(new ExperimentCommand(), new DemoCommand(), new TrainBenchmark(),
-                new SweepSample());
+                new SweepSample(), new SameDiffBenchmark());
     }
 }

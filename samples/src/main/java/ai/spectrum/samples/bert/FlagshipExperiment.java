@@ -144,8 +144,7 @@ public final class FlagshipExperiment {
         List<MultiDataSet> trainBatches = new ArrayList<>();
         List<MultiDataSet> heldOut = new ArrayList<>();
         try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
-            MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
-                    Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
+            MaskedLmBatches batches = MaskedLmBatches.bert(tokenizer, sequenceLength, config.vocabSize());
             MaskedLmData data = MaskedLmData.load(batches, seed, trainPassages, validationPassages, batchSize);
             heldOut.addAll(data.heldOut());
             for (int step = 0; step < steps; step++) {

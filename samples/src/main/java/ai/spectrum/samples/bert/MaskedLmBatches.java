@@ -25,6 +25,15 @@ public final class MaskedLmBatches {
     private final int maxPredictions;
 
     /**
+     * BERT's masking for every MLM run of the samples: 15 % of the tokens chosen for prediction, at most
+     * {@code ceil(0.15 · sequenceLength) + 1} per sequence.
+     */
+    public static MaskedLmBatches bert(BertTokenizer tokenizer, int sequenceLength, int vocabSize) {
+        return new MaskedLmBatches(tokenizer, sequenceLength, vocabSize, 0.15,
+                Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
+    }
+
+    /**
      * @param tokenizer       supplies the special ids
      * @param sequenceLength  padded length, ≥ 3
      * @param vocabSize       random replacements are drawn from {@code [0, vocabSize)} minus the special ids

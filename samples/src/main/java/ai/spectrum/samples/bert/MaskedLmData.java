@@ -16,7 +16,7 @@ import java.util.Random;
  * shuffled by {@code Random(seed)} (which also draws the training masks and reshuffles after each pass), validation
  * passages by {@code Random(seed + 1)}, validation masks by {@code Random(seed + 2)}.
  */
-final class MaskedLmData {
+public final class MaskedLmData {
     private final MaskedLmBatches batches;
     private final List<long[]> train;
     private final List<MultiDataSet> heldOut;
@@ -43,7 +43,7 @@ final class MaskedLmData {
      * @throws ExitCodes.BadInput if the batch size exceeds the training passages (the user's flags)
      * @throws IOException              if the corpus cannot be read from the class path
      */
-    static MaskedLmData load(MaskedLmBatches batches, long seed, int trainPassages, int validationPassages,
+    public static MaskedLmData load(MaskedLmBatches batches, long seed, int trainPassages, int validationPassages,
                              int batchSize) throws IOException {
         List<long[]> train = new ArrayList<>();
         List<long[]> validation = new ArrayList<>();
@@ -69,8 +69,13 @@ final class MaskedLmData {
         return new MaskedLmData(batches, train, heldOut, val.size(), batchSize, random);
     }
 
+    /** The batch builder (sequence length, predictions per sequence). */
+    public MaskedLmBatches batches() {
+        return batches;
+    }
+
     /** The next training batch, reshuffling the training passages after each pass. */
-    MultiDataSet nextTrainBatch() {
+    public MultiDataSet nextTrainBatch() {
         if (cursor + batchSize > train.size()) {
             Collections.shuffle(train, random);
             cursor = 0;
@@ -81,17 +86,17 @@ final class MaskedLmData {
     }
 
     /** The held-out validation batches, fixed masks. */
-    List<MultiDataSet> heldOut() {
+    public List<MultiDataSet> heldOut() {
         return heldOut;
     }
 
     /** Number of training passages. */
-    int trainPassages() {
+    public int trainPassages() {
         return train.size();
     }
 
     /** Number of held-out validation passages. */
-    int validationPassages() {
+    public int validationPassages() {
         return validationPassages;
     }
 }

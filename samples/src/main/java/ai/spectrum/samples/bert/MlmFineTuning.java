@@ -130,8 +130,7 @@ public final class MlmFineTuning {
         }
 
         try (BertTokenizer tokenizer = BertTokenizer.allMiniLmL6V2()) {
-            MaskedLmBatches batches = new MaskedLmBatches(tokenizer, sequenceLength, config.vocabSize(), 0.15,
-                    Math.max(1, (int) Math.ceil(sequenceLength * 0.15)) + 1);
+            MaskedLmBatches batches = MaskedLmBatches.bert(tokenizer, sequenceLength, config.vocabSize());
             MaskedLmData data = MaskedLmData.load(batches, seed, 0, validationPassages, batchSize);
             List<MultiDataSet> heldOut = data.heldOut();
             LOG.info("MLM {}: {} train / {} validation passages, {} steps of {} x {} tokens, Adam({})", mode,
@@ -164,7 +163,7 @@ public final class MlmFineTuning {
      * embeddings (its {@link TiedEmbeddings} is the first listener) and, for {@link Mode#FROZEN_ENCODER}, the encoder
      * and embeddings frozen with {@code TransferLearning}.
      */
-    static ComputationGraph newGraph(Mode mode, OnnxModel onnx, BertConfig config, double learningRate) {
+    public static ComputationGraph newGraph(Mode mode, OnnxModel onnx, BertConfig config, double learningRate) {
         ComputationGraph graph = new ComputationGraph(BertMlm.configuration(config, new Adam(learningRate)));
         graph.init();
         BertWeights.copy(onnx, graph, vertex -> vertex.startsWith("cls."));

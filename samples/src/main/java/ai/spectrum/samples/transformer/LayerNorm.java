@@ -50,13 +50,17 @@ public final class LayerNorm extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> params, SDVariable mask) {
-        int last = input.getShape().length - 1;
-        SDVariable x = input;
+        return SameDiffBackpropFix.halveGradient(sd, normalize(sd, input, input.getShape().length - 1,
+                params.get(GAMMA), params.get(BETA), size, eps));
+    }
+
+    /** The layer's function over axis {@code last} of {@code x}, for a plain SameDiff graph (no DL4J gradient fix). */
+    public static SDVariable normalize(SameDiff sd, SDVariable x, int last, SDVariable gamma, SDVariable beta,
+                                       long size, double eps) {
         SDVariable centred = x.sub(sd.mean(x, true, last));
         SDVariable variance = sd.mean(centred.mul(centred), true, last);
         SDVariable normed = centred.div(sd.math.sqrt(variance.add(eps)));
-        return SameDiffBackpropFix.halveGradient(sd,
-                normed.mul(sd.reshape(params.get(GAMMA), size)).add(sd.reshape(params.get(BETA), size)));
+        return normed.mul(sd.reshape(gamma, size)).add(sd.reshape(beta, size));
     }
 
     @Override

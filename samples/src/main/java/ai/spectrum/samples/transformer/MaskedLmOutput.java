@@ -55,8 +55,18 @@ public final class MaskedLmOutput extends SameDiffOutputLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, SDVariable labels, Map<String, SDVariable> params) {
-        long k = labels.getShape()[1] / 3;
-        long time = x.getShape()[1];
+        SDVariable batch = sd.sizeAt(x, 0).castTo(x.dataType());
+        // DL4J divides the score and the gradient by the minibatch size: scale so the score is the token mean
+        return tokenMeanLoss(sd, x, labels, params.get(WEIGHT), params.get(BIAS), x.getShape()[1],
+                labels.getShape()[1] / 3, hidden, vocab).mul(batch);
+    }
+
+    /**
+     * The mean masked-token cross-entropy of {@code x [batch, time, hidden]} against {@code labels [batch, 3·k]}
+     * with decoder {@code w [hidden, vocab]} and bias {@code b}, for a plain SameDiff graph.
+     */
+    public static SDVariable tokenMeanLoss(SameDiff sd, SDVariable x, SDVariable labels, SDVariable w, SDVariable b,
+                                           long time, long k, long hidden, long vocab) {
         SDVariable triples = sd.reshape(labels, -1, 3, k);
         SDVariable positions = triples.get(SDIndex.all(), SDIndex.point(0), SDIndex.all()).castTo(DataType.INT32);
         SDVariable ids = sd.reshape(triples.get(SDIndex.all(), SDIndex.point(1), SDIndex.all()), -1)
@@ -66,16 +76,14 @@ public final class MaskedLmOutput extends SameDiffOutputLayer {
         // backprop did not pass a finite-difference check in M2.1)
         SDVariable select = sd.oneHot(positions, (int) time).castTo(x.dataType());
         SDVariable picked = sd.reshape(sd.mmul(select, x), -1, hidden);           // [batch·k, hidden]
-        SDVariable logits = sd.mmul(picked, params.get(WEIGHT)).add(params.get(BIAS));
+        SDVariable logits = sd.mmul(picked, w).add(b);
         // Not sd.loss.sparseSoftmaxCrossEntropy: its M2.1 backprop ignores the incoming gradient, so per-token
         // weights and any scaling of its output are lost (measured: gradient check off by orders of magnitude).
         SDVariable logProbs = sd.nn.logSoftmax(logits); // last axis (the dimension overload fails in M2.1)
         SDVariable perToken = sd.sum(logProbs.mul(sd.oneHot(ids, (int) vocab).castTo(logProbs.dataType())), false, 1)
                 .neg();
         SDVariable count = sd.math.max(weights.sum(), sd.constant(1.0).castTo(weights.dataType()));
-        SDVariable batch = sd.sizeAt(x, 0).castTo(weights.dataType());
-        // DL4J divides the score and the gradient by the minibatch size: scale so the score is the token mean
-        return perToken.mul(weights).sum().div(count).mul(batch);
+        return perToken.mul(weights).sum().div(count);
     }
 
     @Override

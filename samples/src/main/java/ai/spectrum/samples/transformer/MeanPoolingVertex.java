@@ -43,8 +43,12 @@ public final class MeanPoolingVertex extends SameDiffVertex {
     public SDVariable defineVertex(SameDiff sd, Map<String, SDVariable> in, Map<String, SDVariable> params,
                                    Map<String, SDVariable> masks) {
         SDVariable tokens = in.get("tokens");
-        long time = tokens.getShape()[1];
-        SDVariable mask = sd.reshape(in.get("mask"), -1, time, 1);
+        return pool(sd, tokens, in.get("mask"), tokens.getShape()[1], normalize);
+    }
+
+    /** Masked mean of {@code tokens [batch, time, size]} over {@code mask [batch, time(, 1)]}, optionally unit-length. */
+    public static SDVariable pool(SameDiff sd, SDVariable tokens, SDVariable maskIn, long time, boolean normalize) {
+        SDVariable mask = sd.reshape(maskIn, -1, time, 1);
         SDVariable sum = sd.sum(tokens.mul(mask), false, 1);                 // [B, size]
         SDVariable count = sd.math.max(sd.sum(mask, false, 1), sd.constant(1e-9).castTo(tokens.dataType()));
         SDVariable mean = sum.div(count);

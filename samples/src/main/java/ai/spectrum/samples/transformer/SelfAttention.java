@@ -53,7 +53,14 @@ public final class SelfAttention extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable in, Map<String, SDVariable> params, SDVariable mask) {
-        long time = in.getShape()[1];
+        return SameDiffBackpropFix.halveGradient(sd, attend(sd, in, in.getShape()[1], heads, hidden));
+    }
+
+    /**
+     * The layer's function on the concatenation {@code in [batch, time, 3·hidden + 1]}, for a plain SameDiff graph
+     * (no DL4J gradient fix).
+     */
+    public static SDVariable attend(SameDiff sd, SDVariable in, long time, int heads, long hidden) {
         long headSize = hidden / heads;
         SDVariable q = in.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0L, hidden));
         SDVariable k = in.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(hidden, 2 * hidden));
@@ -66,7 +73,7 @@ public final class SelfAttention extends SameDiffLayer {
         SDVariable bias = sd.reshape(keep, -1, 1, 1, time).rsub(1.0).mul(MASKED_SCORE);
         SDVariable probs = sd.nn.softmax(scores.add(bias)); // last axis
         SDVariable context = sd.permute(sd.mmul(probs, vh), 0, 2, 1, 3);                             // [B,T,H,d]
-        return SameDiffBackpropFix.halveGradient(sd, sd.reshape(context, -1, time, hidden));
+        return sd.reshape(context, -1, time, hidden);
     }
 
     @Override

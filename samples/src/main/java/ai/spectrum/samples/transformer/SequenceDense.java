@@ -61,13 +61,22 @@ public final class SequenceDense extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
-        long time = x.getShape()[1];
+        return SameDiffBackpropFix.halveGradient(sd,
+                affine(sd, x, params.get(WEIGHT), params.get(BIAS), x.getShape()[1], nIn, nOut, gelu));
+    }
+
+    /**
+     * The layer's function on {@code x [batch, time, nIn]} with weight {@code w [nIn, nOut]} and bias {@code b}
+     * ({@code [nOut]} or {@code [1, nOut]}), for a plain SameDiff graph (no DL4J gradient fix).
+     */
+    public static SDVariable affine(SameDiff sd, SDVariable x, SDVariable w, SDVariable b, long time, long nIn,
+                                    long nOut, boolean gelu) {
         SDVariable flat = sd.reshape(x, -1, nIn);
-        SDVariable y = sd.mmul(flat, params.get(WEIGHT)).add(params.get(BIAS));
+        SDVariable y = sd.mmul(flat, w).add(b);
         if (gelu) {
             y = Gelu.exact(sd, y);
         }
-        return SameDiffBackpropFix.halveGradient(sd, sd.reshape(y, -1, time, nOut));
+        return sd.reshape(y, -1, time, nOut);
     }
 
     @Override
