@@ -137,7 +137,7 @@ final class GradientLayout {
      * Lets go of a layer's gradient views into an earlier gradient array (DL4J's {@code FrozenLayer} ignores a new
      * view and would keep the old array alive). The layer must not write gradients while it has no segment. Only
      * DL4J's {@code BaseLayer}s (dense, output, convolution, recurrent, batch norm...), possibly inside wrappers, are
-     * released; other runtime layers (SameDiff, bidirectional) keep theirs, which costs memory only.
+     * released, and DL4J SameDiff layers; other runtime layers (bidirectional...) keep theirs, which costs memory only.
      */
     private static void dropGradientViews(Layer layer) {
         Layer base = layer;
@@ -147,6 +147,8 @@ final class GradientLayout {
         if (base instanceof BaseLayer) {
             GRADIENTS_FLATTENED.set(base, null);
             GRADIENT_VIEWS.set(base, null);
+        } else if (base instanceof org.deeplearning4j.nn.layers.samediff.SameDiffLayer) {
+            SameDiffGradientViews.drop(base);
         }
     }
 

@@ -49,6 +49,8 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
     private transient long derivativesFromOutput;
     private transient INDArray viewsOf;
     private transient Map<String, INDArray> frozenViews;
+    /** Backprop of a frozen DL4J SameDiff layer without frozen-parameter gradients, or null. */
+    private final transient SameDiffEpsilonPath sameDiffPath;
 
     /**
      * @param inner  the wrapped runtime layer (holding the live parameter views)
@@ -63,6 +65,7 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
         IActivation fn = c instanceof BaseLayer bl ? bl.getActivationFn() : null;
         this.identity = fn instanceof ActivationIdentity;
         this.derivativeFromOutput = "dense".equals(epsilonOnlyKind) && (identity || isPlainRelu(fn));
+        this.sameDiffPath = SameDiffEpsilonPath.forLayer(inner, config.frozenParams());
     }
 
     private static boolean isPlainRelu(IActivation fn) {
@@ -79,7 +82,7 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
      * dense or output layer. Such a layer needs no gradient view. Decided by the configuration alone.
      */
     public boolean skipsWeightGradient() {
-        return allFrozen && epsilonOnlyKind != null;
+        return allFrozen && (epsilonOnlyKind != null || sameDiffPath != null);
     }
 
     /** The configuration this layer reports to the updater. */
@@ -131,6 +134,10 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (sameDiffPath != null) {
+            zeroFrozenGradientsOnce();
+            return sameDiffPath.backprop(epsilon, workspaceMgr);
+        }
         if (skipsWeightGradient()) {
             return new Pair<>(new DefaultGradient(), epsilonOnly(epsilonOnlyKind, epsilon, workspaceMgr));
         }
@@ -159,6 +166,21 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
         }
         underlying.applyConstraints(iteration, epoch);
         saved.forEach((p, v) -> underlying.getParam(p).assign(v));
+    }
+
+    /** The SameDiff path never writes frozen gradients: clear them once per gradient array instead of every step. */
+    private void zeroFrozenGradientsOnce() {
+        INDArray grads = underlying.getGradientsViewArray();
+        if (grads != null && grads != viewsOf) {
+            for (INDArray view : frozenGradientViews().values()) {
+                view.assign(0);
+            }
+        }
+    }
+
+    /** The SameDiff epsilon path of this layer, or null; for tests. */
+    SameDiffEpsilonPath sameDiffPath() {
+        return sameDiffPath;
     }
 
     private Map<String, INDArray> frozenGradientViews() {
