@@ -26,10 +26,8 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.DivBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.SubBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
@@ -218,7 +216,7 @@ final class SameDiffEpsilonPath {
         for (SameDiffOp op : grad.getOps().values()) {
             Object f = op.getOp();
             List<String> ins = op.getInputsToOp();
-            if ((f instanceof AddBpOp || f instanceof SubBpOp || f instanceof MulBpOp || f instanceof DivBpOp)
+            if ((f instanceof AddBpOp || f instanceof SubBpOp || f instanceof MulBpOp)
                     && ins != null && ins.size() == 3) {
                 for (String v : ins.subList(0, 2)) {
                     if (shapeOf(forward, grad, v) == null && forward.hasVariable(v)) {
@@ -239,8 +237,8 @@ final class SameDiffEpsilonPath {
         for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
             Object f = op.getOp();
             boolean matmul = f instanceof MmulBp;
-            boolean pairwise = f instanceof AddBpOp || f instanceof SubBpOp || f instanceof MulBpOp
-                    || f instanceof DivBpOp;
+            // not div_bp: its native dX need not be eps / y bit for bit
+            boolean pairwise = f instanceof AddBpOp || f instanceof SubBpOp || f instanceof MulBpOp;
             List<String> ins = op.getInputsToOp();
             List<String> outs = op.getOutputsOfOp();
             if (!(matmul || pairwise) || ins == null || ins.size() != 3 || outs == null || outs.size() != 2) {
@@ -275,7 +273,7 @@ final class SameDiffEpsilonPath {
                     replacement = new Identity();
                     newInputs = List.of(eps);
                 } else {
-                    replacement = f instanceof MulBpOp ? new MulOp() : new DivOp();
+                    replacement = new MulOp();
                     newInputs = List.of(eps, y);
                 }
             }
