@@ -58,7 +58,12 @@ import java.util.Set;
  * frozen parameters are neither computed nor copied into DL4J's arrays.
  */
 final class SameDiffEpsilonPath {
-    /** Package-private switch for tests and benchmarks: false falls back to DL4J's backprop plus zeroing. */
+    /**
+     * System property that, set to {@code false}, makes newly frozen SameDiff layers use DL4J's own backprop (every
+     * gradient computed, frozen ones zeroed): the slower path, for comparisons in tests and benchmarks.
+     */
+    static final String DISABLE_PROPERTY = "ai.spectrum.freeze.sameDiffEpsilonPath";
+    /** Package-private switch for tests: false falls back to DL4J's backprop plus zeroing. */
     static volatile boolean enabled = true;
 
     private static final DeclaredField GRAD_TABLE = new DeclaredField(SameDiffLayer.class, "gradTable");
@@ -88,7 +93,8 @@ final class SameDiffEpsilonPath {
      * The epsilon path for a runtime layer, or null if it has none (not a plain DL4J SameDiff layer, or switched off).
      */
     static SameDiffEpsilonPath forLayer(Layer inner, Set<String> frozen) {
-        if (!enabled || inner.getClass() != SameDiffLayer.class || frozen.isEmpty()) {
+        if (!enabled || "false".equals(System.getProperty(DISABLE_PROPERTY)) || inner.getClass() != SameDiffLayer.class
+                || frozen.isEmpty()) {
             return null;
         }
         return new SameDiffEpsilonPath((SameDiffLayer) inner, frozen);

@@ -32,7 +32,9 @@ import java.util.Map;
  * at all ({@link #skipsWeightGradient()}): backprop computes only the epsilon for the layers below, the layer needs no
  * gradient memory, and for a dense layer with identity or ReLU activation it does not recompute the pre-activation
  * either (DL4J's own backprop does): the activation derivative is taken from the forward pass's output, with the same
- * ND4J op, so the epsilon is bit-identical.
+ * ND4J op, so the epsilon is bit-identical. A DL4J SameDiff layer with frozen parameters backprops through
+ * {@link SameDiffEpsilonPath}: only the epsilon and the trainable parameters' gradients are computed, and a fully
+ * frozen one needs no gradient memory either.
  */
 public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
     private static final long serialVersionUID = 1L;
@@ -79,7 +81,8 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     /**
      * Whether backprop never computes a weight gradient: every parameter is frozen and the wrapped layer is a plain
-     * dense or output layer. Such a layer needs no gradient view. Decided by the configuration alone.
+     * dense or output layer or a DL4J SameDiff layer. Such a layer needs no gradient view. Decided by the
+     * configuration alone.
      */
     public boolean skipsWeightGradient() {
         return allFrozen && (epsilonOnlyKind != null || sameDiffPath != null);

@@ -251,6 +251,25 @@ class FrozenSameDiffTests {
     }
 
     @Test
+    @DisplayName("SameDiff layers below the lowest trained module are frozen structurally: no backprop through them")
+    void structuralBelowLowestTrained() {
+        ComputationGraph g = network(false);
+        ModelAdapter adapter = ModelAdapter.of(g);
+        FreezePlan plan = FreezePlan.forModules(adapter, NetworkWeights.of(g), Set.of("t/A", "out"));
+        assertEquals(Set.of("d0", "a", "n"), plan.structural());
+        Freezer.apply(adapter, plan);
+        assertTrue(g.getLayer("a") instanceof org.deeplearning4j.nn.layers.FrozenLayer);
+        g.fit(TestNets.batches(1, 3).get(0));
+        g.fit(TestNets.batches(1, 4).get(0));
+        for (String k : List.of("d0_W", "a_W", "a_b", "n_gamma", "t_B")) {
+            assertEquals(initialOf(k), g.getParam(k), k);
+        }
+        assertNotEquals(initialOf("t_A"), g.getParam("t_A"));
+        long expected = g.getLayer("t").numParams() + g.getLayer("out").numParams();
+        assertEquals(expected, g.getFlattenedGradients().length());
+    }
+
+    @Test
     @DisplayName("only plain DL4J SameDiff layers get the epsilon path")
     void onlySameDiffLayers() {
         ComputationGraph g = network(false);
