@@ -147,7 +147,7 @@ final class GradientLayout {
         if (base instanceof BaseLayer) {
             GRADIENTS_FLATTENED.set(base, null);
             GRADIENT_VIEWS.set(base, null);
-        } else if (base instanceof org.deeplearning4j.nn.layers.samediff.SameDiffLayer) {
+        } else if (SameDiffGradientViews.applies(base)) {
             SameDiffGradientViews.drop(base);
         }
     }

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.layers.samediff.DL4JSameDiffMemoryMgr;
 import org.deeplearning4j.nn.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -42,7 +43,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Backprop of a DL4J {@link SameDiffLayer} with frozen parameters that computes only what training needs: the input
+ * Backprop of a DL4J {@link SameDiffLayer} or {@link SameDiffOutputLayer} with frozen parameters that computes only what training needs: the input
  * gradient (epsilon) and the gradients of the layer's trainable parameters.
  *
  * <p>DL4J's own backprop asks the layer's graph for the input gradient and every parameter gradient, and its
@@ -67,19 +68,24 @@ final class SameDiffEpsilonPath {
     static volatile boolean enabled = true;
 
     private static final DeclaredField GRAD_TABLE = new DeclaredField(SameDiffLayer.class, "gradTable");
+    private static final DeclaredField OUTPUT_GRAD_TABLE = new DeclaredField(SameDiffOutputLayer.class, "gradTable");
     private static final DeclaredField DATA_TYPE = new DeclaredField(AbstractLayer.class, "dataType");
     private static final String INPUT = SameDiffLayer.INPUT_KEY;
     private static final String MASK = SameDiffLayer.MASK_KEY;
+    private static final String LABELS = SameDiffOutputLayer.LABELS_KEY;
 
-    private final SameDiffLayer layer;
+    /** A DL4J {@link SameDiffLayer} or {@link SameDiffOutputLayer}. */
+    private final AbstractLayer<?> layer;
+    private final boolean output;
     private final Set<String> frozen;
     private final List<String> trainable;
     private SameDiff sd;
     private ExternalErrorsFunction fn;
     private int rewritten;
 
-    private SameDiffEpsilonPath(SameDiffLayer layer, Set<String> frozen) {
+    private SameDiffEpsilonPath(AbstractLayer<?> layer, Set<String> frozen) {
         this.layer = layer;
+        this.output = layer instanceof SameDiffOutputLayer;
         this.frozen = Set.copyOf(frozen);
         this.trainable = new ArrayList<>();
         for (String p : layer.paramTable().keySet()) {
@@ -90,14 +96,15 @@ final class SameDiffEpsilonPath {
     }
 
     /**
-     * The epsilon path for a runtime layer, or null if it has none (not a plain DL4J SameDiff layer, or switched off).
+     * The epsilon path for a runtime layer, or null if it has none (not a plain DL4J SameDiff layer or output layer,
+     * or switched off).
      */
     static SameDiffEpsilonPath forLayer(Layer inner, Set<String> frozen) {
-        if (!enabled || "false".equals(System.getProperty(DISABLE_PROPERTY)) || inner.getClass() != SameDiffLayer.class
-                || frozen.isEmpty()) {
+        boolean sameDiff = inner.getClass() == SameDiffLayer.class || inner.getClass() == SameDiffOutputLayer.class;
+        if (!enabled || "false".equals(System.getProperty(DISABLE_PROPERTY)) || !sameDiff || frozen.isEmpty()) {
             return null;
         }
-        return new SameDiffEpsilonPath((SameDiffLayer) inner, frozen);
+        return new SameDiffEpsilonPath((AbstractLayer<?>) inner, frozen);
     }
 
     /** Whether every parameter is frozen (backprop writes no gradient at all). */
@@ -124,9 +131,15 @@ final class SameDiffEpsilonPath {
                     .getLayerName() + "': no input set (forward pass not done)");
         }
         AbstractSameDiffLayer conf = (AbstractSameDiffLayer) layer.conf().getLayer();
+        INDArray labels = output ? ((SameDiffOutputLayer) layer).getLabels() : null;
+        if (output && labels == null && ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer) conf)
+                .labelsRequired()) {
+            throw new IllegalStateException("cannot backprop frozen SameDiff output layer '" + conf.getLayerName()
+                    + "': labels are not set");
+        }
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             if (sd == null) {
-                build(input);
+                build(input, labels);
             }
         }
         SameDiff grad = sd.getFunction("grad");
@@ -139,19 +152,19 @@ final class SameDiffEpsilonPath {
                 workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
                 workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
                 workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
-        ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) conf).validateInput(input);
-        Map<String, INDArray> ph = new HashMap<>();
-        ph.put(INPUT, input);
-        ph.put(fn.getGradPlaceholderName(), epsilon);
-        INDArray mask = layer.getMaskArray();
-        ph.put(MASK, mask != null ? mask : conf.onesMaskForInput(input));
+        Map<String, INDArray> ph = placeholders(input, labels);
+        if (!output) {
+            ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) conf).validateInput(input);
+            ph.put(fn.getGradPlaceholderName(), epsilon);
+        }
         List<String> required = new ArrayList<>(trainable.size() + 1);
         required.add(INPUT);
         required.addAll(trainable);
         Map<String, INDArray> m = sd.calculateGradients(ph, required);
         Gradient g = new DefaultGradient();
         if (!trainable.isEmpty()) {
-            Map<String, INDArray> gradTable = (Map<String, INDArray>) GRAD_TABLE.get(layer);
+            Map<String, INDArray> gradTable = (Map<String, INDArray>) (output ? OUTPUT_GRAD_TABLE : GRAD_TABLE)
+                    .get(layer);
             for (String p : trainable) {
                 INDArray target = gradTable.get(p);
                 target.assign(m.get(p));
@@ -164,10 +177,28 @@ final class SameDiffEpsilonPath {
         return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dLdIn));
     }
 
-    /** As DL4J's {@code SameDiffLayer.doInit}, with frozen parameters as constants; then the gradient function. */
-    private void build(INDArray input) {
-        org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer conf =
-                (org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) layer.conf().getLayer();
+    /** The forward placeholders: input and mask (a layer) or input and labels (an output layer). */
+    private Map<String, INDArray> placeholders(INDArray input, INDArray labels) {
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(INPUT, input);
+        if (output) {
+            if (labels != null) {
+                ph.put(LABELS, labels);
+            }
+        } else {
+            INDArray mask = layer.getMaskArray();
+            ph.put(MASK, mask != null ? mask
+                    : ((AbstractSameDiffLayer) layer.conf().getLayer()).onesMaskForInput(input));
+        }
+        return ph;
+    }
+
+    /**
+     * As DL4J's {@code SameDiffLayer.doInit} (or {@code SameDiffOutputLayer.doInit}), with frozen parameters as
+     * constants; then the gradient function.
+     */
+    private void build(INDArray input, INDArray labels) {
+        AbstractSameDiffLayer conf = (AbstractSameDiffLayer) layer.conf().getLayer();
         DataType dataType = (DataType) DATA_TYPE.get(layer);
         SameDiff s = SameDiff.create();
         s.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
@@ -186,24 +217,36 @@ final class SameDiffEpsilonPath {
                 params.put(name, s.var(name, dataType, shape));
             }
         });
-        SDVariable mask = s.placeHolder(MASK, dataType, ArrayUtil.nTimes((long) inputShape.length, -1));
-        SDVariable out = conf.defineLayer(s, in, params, mask);
+        SDVariable out;
+        if (output) {
+            org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer oc =
+                    (org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer) conf;
+            SDVariable labelVar = null;
+            if (oc.labelsRequired()) {
+                long[] labelShape = labels == null ? new long[]{-1, -1} : labels.shape().clone();
+                labelShape[0] = -1;
+                labelVar = s.placeHolder(LABELS, dataType, labelShape);
+            }
+            out = oc.defineLayer(s, in, labelVar, params);
+        } else {
+            SDVariable mask = s.placeHolder(MASK, dataType, ArrayUtil.nTimes((long) inputShape.length, -1));
+            out = ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) conf).defineLayer(s, in, params, mask);
+        }
         if (out == null) {
             throw new IllegalStateException("layer '" + conf.getLayerName() + "' defined a null output");
         }
         for (Map.Entry<String, INDArray> e : live.entrySet()) {
             s.associateArrayWithVariable(e.getValue(), s.getVariable(e.getKey()));
         }
-        fn = SameDiffUtils.externalErrors(s, null, out);
-        fn.outputVariable();
+        if (!output) {
+            fn = SameDiffUtils.externalErrors(s, null, out);
+            fn.outputVariable();
+        }
         s.createGradFunction(INPUT);
         Set<String> wanted = new HashSet<>();
         wanted.add(INPUT);
         wanted.addAll(trainable);
-        Map<String, INDArray> ph = new HashMap<>();
-        ph.put(INPUT, input);
-        INDArray m = layer.getMaskArray();
-        ph.put(MASK, m != null ? m : conf.onesMaskForInput(input));
+        Map<String, INDArray> ph = placeholders(input, labels);
         rewritten = rewriteParameterOutputs(s, s.getFunction("grad"), wanted, names -> shapesOf(s, ph, names));
         s.clearPlaceholders(true);
         s.clearOpInputs();

@@ -270,6 +270,45 @@ class FrozenSameDiffTests {
     }
 
     @Test
+    @DisplayName("a frozen SameDiff output layer gives the layer below the same gradients without its own")
+    void frozenOutputLayer() {
+        SameDiffEpsilonPath.enabled = true;
+        Map<String, INDArray> fast = trainWithFrozenOutput();
+        SameDiffEpsilonPath.enabled = false;
+        Map<String, INDArray> slow = trainWithFrozenOutput();
+        for (String k : slow.keySet()) {
+            assertEquals(slow.get(k), fast.get(k), k);
+        }
+    }
+
+    private static Map<String, INDArray> trainWithFrozenOutput() {
+        ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(3)
+                .updater(new Adam(1e-2)).dataType(DataType.FLOAT).graphBuilder().addInputs("in")
+                .addLayer("d0", new DenseLayer.Builder().nIn(8).nOut(8).activation(Activation.TANH).build(), "in")
+                .addLayer("out", new SameDiffFixtures.SoftmaxOutput(8, 3), "d0")
+                .setOutputs("out").setInputTypes(InputType.feedForward(8)).build());
+        g.init();
+        INDArray w0 = g.getParam("out_W").dup();
+        ModelAdapter adapter = ModelAdapter.of(g);
+        Freezer.apply(adapter, FreezePlan.forModules(adapter, NetworkWeights.of(g), Set.of("d0")));
+        SelectiveFreezeLayerImpl out = wrapper(g, "out");
+        assertEquals(SameDiffEpsilonPath.enabled, out.skipsWeightGradient());
+        OpLog log = null;
+        for (int i = 0; i < STEPS; i++) {
+            g.fit(TestNets.batches(1, 20 + i).get(0));
+            if (i == 0 && out.sameDiffPath() != null) {
+                log = logBackprop(out.sameDiffPath().forwardGraph());
+            }
+        }
+        if (log != null) {
+            assertTrue(log.outputs.contains("input-grad"), log.outputs.toString());
+            assertEquals(List.of(), log.gradientsOf("W", "b"));
+        }
+        assertEquals(w0, g.getParam("out_W"));
+        return TestNets.snapshot(g.paramTable());
+    }
+
+    @Test
     @DisplayName("only plain DL4J SameDiff layers get the epsilon path")
     void onlySameDiffLayers() {
         ComputationGraph g = network(false);

@@ -146,4 +146,53 @@ final class SameDiffFixtures {
             // explicit sizes
         }
     }
+
+    /** Softmax regression as a SameDiff output layer: summed cross-entropy of {@code softmax(x·W + b)}. */
+    static final class SoftmaxOutput extends org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer {
+        long nIn;
+        long nOut;
+
+        @SuppressWarnings("unused")
+        private SoftmaxOutput() {
+        }
+
+        SoftmaxOutput(long nIn, long nOut) {
+            this.nIn = nIn;
+            this.nOut = nOut;
+        }
+
+        @Override
+        public SDVariable defineLayer(SameDiff sd, SDVariable x, SDVariable labels, Map<String, SDVariable> p) {
+            SDVariable logProbs = sd.nn.logSoftmax(sd.mmul(x, p.get("W")).add(p.get("b")));
+            return logProbs.mul(labels).sum().neg();
+        }
+
+        @Override
+        public String activationsVertexName() {
+            return org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer.INPUT_KEY;
+        }
+
+        @Override
+        public void defineParameters(SDLayerParams params) {
+            params.clear();
+            params.addWeightParam("W", nIn, nOut);
+            params.addBiasParam("b", 1, nOut);
+        }
+
+        @Override
+        public void initializeParameters(Map<String, INDArray> params) {
+            params.get("W").assign(Nd4j.rand(params.get("W").dataType(), params.get("W").shape()).subi(0.5));
+            params.get("b").assign(0.2);
+        }
+
+        @Override
+        public InputType getOutputType(int layerIndex, InputType inputType) {
+            return InputType.feedForward(nOut);
+        }
+
+        @Override
+        public void setNIn(InputType inputType, boolean override) {
+            // explicit sizes
+        }
+    }
 }
