@@ -74,8 +74,37 @@ final class SameDiffEpsilonPath {
     private static final String MASK = SameDiffLayer.MASK_KEY;
     private static final String LABELS = SameDiffOutputLayer.LABELS_KEY;
 
+    /**
+     * Built paths by runtime layer (by identity: DL4J layers compare by content) and frozen set, so that a
+     * re-selection that freezes a layer again reuses its graph instead of differentiating it anew. Keys are weak and
+     * a path refers to its layer weakly, so nothing here keeps a layer alive (its frozen wrapper holds it while it
+     * is frozen); entries of collected layers are dropped on the next lookup.
+     */
+    private static final Map<LayerKey, Map<Set<String>, SameDiffEpsilonPath>> BUILT = new HashMap<>();
+    private static final java.lang.ref.ReferenceQueue<Layer> COLLECTED = new java.lang.ref.ReferenceQueue<>();
+
+    /** A weak, identity-comparing key. */
+    private static final class LayerKey extends java.lang.ref.WeakReference<Layer> {
+        private final int hash;
+
+        LayerKey(Layer layer, java.lang.ref.ReferenceQueue<Layer> queue) {
+            super(layer, queue);
+            this.hash = System.identityHashCode(layer);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this || (o instanceof LayerKey k && k.hash == hash && get() != null && k.get() == get());
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
     /** A DL4J {@link SameDiffLayer} or {@link SameDiffOutputLayer}. */
-    private final AbstractLayer<?> layer;
+    private final java.lang.ref.WeakReference<AbstractLayer<?>> layerRef;
     private final boolean output;
     private final Set<String> frozen;
     private final List<String> trainable;
@@ -84,7 +113,7 @@ final class SameDiffEpsilonPath {
     private int rewritten;
 
     private SameDiffEpsilonPath(AbstractLayer<?> layer, Set<String> frozen) {
-        this.layer = layer;
+        this.layerRef = new java.lang.ref.WeakReference<>(layer);
         this.output = layer instanceof SameDiffOutputLayer;
         this.frozen = Set.copyOf(frozen);
         this.trainable = new ArrayList<>();
@@ -104,7 +133,22 @@ final class SameDiffEpsilonPath {
         if (!enabled || "false".equals(System.getProperty(DISABLE_PROPERTY)) || !sameDiff || frozen.isEmpty()) {
             return null;
         }
-        return new SameDiffEpsilonPath((AbstractLayer<?>) inner, frozen);
+        Set<String> key = Set.copyOf(frozen);
+        synchronized (BUILT) {
+            for (java.lang.ref.Reference<? extends Layer> r; (r = COLLECTED.poll()) != null; ) {
+                BUILT.remove(r);
+            }
+            return BUILT.computeIfAbsent(new LayerKey(inner, COLLECTED), l -> new HashMap<>())
+                    .computeIfAbsent(key, f -> new SameDiffEpsilonPath((AbstractLayer<?>) inner, f));
+        }
+    }
+
+    private AbstractLayer<?> layer() {
+        AbstractLayer<?> l = layerRef.get();
+        if (l == null) {
+            throw new IllegalStateException("the SameDiff layer of this frozen path was garbage-collected");
+        }
+        return l;
     }
 
     /** Whether every parameter is frozen (backprop writes no gradient at all). */
@@ -125,6 +169,7 @@ final class SameDiffEpsilonPath {
     /** DL4J's {@code SameDiffLayer.backpropGradient}, restricted to the input and trainable-parameter gradients. */
     @SuppressWarnings("unchecked")
     Pair<Gradient, INDArray> backprop(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        AbstractLayer<?> layer = layer();
         INDArray input = layer.input();
         if (input == null) {
             throw new IllegalStateException("cannot backprop frozen SameDiff layer '" + layer.conf().getLayer()
@@ -179,6 +224,7 @@ final class SameDiffEpsilonPath {
 
     /** The forward placeholders: input and mask (a layer) or input and labels (an output layer). */
     private Map<String, INDArray> placeholders(INDArray input, INDArray labels) {
+        AbstractLayer<?> layer = layer();
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT, input);
         if (output) {
@@ -198,6 +244,7 @@ final class SameDiffEpsilonPath {
      * constants; then the gradient function.
      */
     private void build(INDArray input, INDArray labels) {
+        AbstractLayer<?> layer = layer();
         AbstractSameDiffLayer conf = (AbstractSameDiffLayer) layer.conf().getLayer();
         DataType dataType = (DataType) DATA_TYPE.get(layer);
         SameDiff s = SameDiff.create();

@@ -309,6 +309,24 @@ class FrozenSameDiffTests {
     }
 
     @Test
+    @DisplayName("a layer frozen again by a later re-selection reuses its differentiated graph")
+    void reusedAfterReselection() {
+        ComputationGraph g = spectrumFrozen();
+        g.fit(TestNets.batches(1, 5).get(0));
+        SameDiffEpsilonPath first = wrapper(g, "a").sameDiffPath();
+        assertNotNull(first.forwardGraph());
+        ModelAdapter adapter = ModelAdapter.of(g);
+        Freezer.apply(adapter, FreezePlan.forModules(adapter, NetworkWeights.of(g), Set.of("d0", "a", "t/A", "out")));
+        assertFalse(g.getLayer("a") instanceof SelectiveFreezeLayerImpl);
+        g.fit(TestNets.batches(1, 6).get(0));
+        Freezer.apply(adapter, FreezePlan.forModules(adapter, NetworkWeights.of(g), TRAINED));
+        assertTrue(wrapper(g, "a").sameDiffPath() == first, "the same built path");
+        INDArray w = g.getParam("a_W").dup();
+        g.fit(TestNets.batches(1, 7).get(0));
+        assertEquals(w, g.getParam("a_W"), "frozen again, with the parameters it trained to in between");
+    }
+
+    @Test
     @DisplayName("only plain DL4J SameDiff layers get the epsilon path")
     void onlySameDiffLayers() {
         ComputationGraph g = network(false);
