@@ -13,8 +13,6 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -128,7 +126,11 @@ public final class TrainBenchmark implements Callable<Integer> {
         if (isTransformer()) {
             net.fit(transformer().iterator());
         } else {
-            net.fit(new ListIterator(data));
+            List<org.nd4j.linalg.dataset.api.MultiDataSet> batches = new ArrayList<>();
+            for (DataSet d : data) {
+                batches.add(new org.nd4j.linalg.dataset.MultiDataSet(d.getFeatures(), d.getLabels()));
+            }
+            net.fit(new MultiDataSetList(batches));
         }
     }
 
@@ -482,77 +484,6 @@ public final class TrainBenchmark implements Callable<Integer> {
             } catch (ReflectiveOperationException e) {
                 return 0;
             }
-        }
-    }
-
-    /** A synchronous iterator over fixed minibatches. */
-    private static final class ListIterator implements DataSetIterator {
-        private static final long serialVersionUID = 1L;
-        private final List<DataSet> batches;
-        private int next;
-
-        ListIterator(List<DataSet> batches) {
-            this.batches = batches;
-        }
-
-        @Override
-        public DataSet next(int num) {
-            return next();
-        }
-
-        @Override
-        public int inputColumns() {
-            return batches.get(0).getFeatures().columns();
-        }
-
-        @Override
-        public int totalOutcomes() {
-            return batches.get(0).getLabels().columns();
-        }
-
-        @Override
-        public boolean resetSupported() {
-            return true;
-        }
-
-        @Override
-        public boolean asyncSupported() {
-            return false;
-        }
-
-        @Override
-        public void reset() {
-            next = 0;
-        }
-
-        @Override
-        public int batch() {
-            return batches.get(0).numExamples();
-        }
-
-        @Override
-        public void setPreProcessor(DataSetPreProcessor preProcessor) {
-            throw new UnsupportedOperationException("no preprocessing in the benchmark");
-        }
-
-        @Override
-        public DataSetPreProcessor getPreProcessor() {
-            return null;
-        }
-
-        @Override
-        public List<String> getLabels() {
-            return null;
-        }
-
-        @Override
-        public boolean hasNext() {
-            return next < batches.size();
-        }
-
-        @Override
-        public DataSet next() {
-            return batches.get(next++);
         }
     }
 

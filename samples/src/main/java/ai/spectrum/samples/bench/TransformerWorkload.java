@@ -6,6 +6,7 @@ import ai.spectrum.samples.bert.BertGraph;
 import ai.spectrum.samples.bert.BertWeights;
 import ai.spectrum.samples.bert.SelfAttention;
 import ai.spectrum.samples.bert.SentenceEncoder;
+import ai.spectrum.samples.bert.SequenceMeanPool;
 import ai.spectrum.samples.bert.SequenceDense;
 import ai.spectrum.training.SelectionContext;
 import ai.spectrum.training.SelectionStrategy;
@@ -20,7 +21,6 @@ import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
@@ -149,50 +149,7 @@ final class TransformerWorkload {
         if (data == null) {
             data = data();
         }
-        return new MultiDataSetIterator() {
-            private static final long serialVersionUID = 1L;
-            private int next;
-
-            @Override
-            public MultiDataSet next(int num) {
-                return next();
-            }
-
-            @Override
-            public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
-                throw new UnsupportedOperationException("no preprocessing in the benchmark");
-            }
-
-            @Override
-            public MultiDataSetPreProcessor getPreProcessor() {
-                return null;
-            }
-
-            @Override
-            public boolean resetSupported() {
-                return true;
-            }
-
-            @Override
-            public boolean asyncSupported() {
-                return false;
-            }
-
-            @Override
-            public void reset() {
-                next = 0;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next < data.size();
-            }
-
-            @Override
-            public MultiDataSet next() {
-                return data.get(next++);
-            }
-        };
+        return new MultiDataSetList(data);
     }
 
     /** Synthetic minibatches: random word pieces, no padding, labels from a fixed rule on the tokens. */

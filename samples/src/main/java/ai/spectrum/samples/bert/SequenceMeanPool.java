@@ -1,4 +1,4 @@
-package ai.spectrum.samples.bench;
+package ai.spectrum.samples.bert;
 
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
@@ -6,14 +6,14 @@ import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 
 import java.util.Map;
 
 /**
- * Mean of the token vectors {@code [batch, time, size] → [batch, size]} over all positions (the benchmark's inputs
- * have no padding), as a SameDiff layer so that its backprop is right (DL4J M2.1's {@code SameDiffGraphVertex}
- * backprop is not). Halves its output gradient like the BERT port's layers (DL4J M2.1 doubles SameDiff gradients).
+ * Mean of the token vectors {@code [batch, time, size] → [batch, size]} over all positions (no attention mask:
+ * for unpadded inputs, e.g. {@code bench-train --model transformer}), as a SameDiff layer so that its backprop is right (DL4J M2.1's {@code SameDiffGraphVertex}
+ * backprop is not, see {@link MeanPoolingVertex}). Halves its output gradient like the other layers of the port
+ * ({@link SameDiffBackpropFix}).
  */
 public final class SequenceMeanPool extends SameDiffLayer {
     private long size;
@@ -33,9 +33,7 @@ public final class SequenceMeanPool extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
-        SDVariable mean = sd.mean(x, false, 1);
-        SDVariable frozen = new StopGradient(sd, mean).outputVariable();
-        return mean.mul(0.5).add(frozen.mul(0.5));
+        return SameDiffBackpropFix.halveGradient(sd, sd.mean(x, false, 1));
     }
 
     @Override
