@@ -1,7 +1,10 @@
 package ai.spectrum.training.freeze;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.solvers.BaseOptimizer;
 
@@ -31,12 +34,24 @@ final class Dl4jFields {
     /** A layer's per-parameter gradient views, released with {@link #LAYER_GRADIENTS_FLATTENED}. */
     static final DeclaredField LAYER_GRADIENT_VIEWS = new DeclaredField(BaseLayer.class, "gradientViews");
 
+    /** A SameDiff layer's view of the flattened gradient, released when the layer gets no segment. */
+    static final DeclaredField SAMEDIFF_GRADIENTS = new DeclaredField(SameDiffLayer.class, "gradients");
+    /** A SameDiff layer's per-parameter gradient arrays (filled by its backprop; frozen ones left out). */
+    static final DeclaredField SAMEDIFF_GRAD_TABLE = new DeclaredField(SameDiffLayer.class, "gradTable");
+    /** A SameDiff output layer's view of the flattened gradient. */
+    static final DeclaredField SAMEDIFF_OUTPUT_GRADIENTS = new DeclaredField(SameDiffOutputLayer.class, "gradients");
+    /** A SameDiff output layer's per-parameter gradient arrays. */
+    static final DeclaredField SAMEDIFF_OUTPUT_GRAD_TABLE = new DeclaredField(SameDiffOutputLayer.class, "gradTable");
+    /** A layer's network data type, for the frozen SameDiff path's placeholders. */
+    static final DeclaredField LAYER_DATA_TYPE = new DeclaredField(AbstractLayer.class, "dataType");
+
     private Dl4jFields() {
     }
 
     /** Every field above. */
     static List<DeclaredField> all() {
         return List.of(GRAPH_FLATTENED_GRADIENTS, GRAPH_SOLVER, STACK_FLATTENED_GRADIENTS, STACK_SOLVER,
-                STACK_LAYER_MAP, STEP_FUNCTION, LAYER_GRADIENTS_FLATTENED, LAYER_GRADIENT_VIEWS);
+                STACK_LAYER_MAP, STEP_FUNCTION, LAYER_GRADIENTS_FLATTENED, LAYER_GRADIENT_VIEWS, SAMEDIFF_GRADIENTS,
+                SAMEDIFF_GRAD_TABLE, SAMEDIFF_OUTPUT_GRADIENTS, SAMEDIFF_OUTPUT_GRAD_TABLE, LAYER_DATA_TYPE);
     }
 }

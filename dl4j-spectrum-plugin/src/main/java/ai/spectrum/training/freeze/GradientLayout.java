@@ -134,13 +134,15 @@ final class GradientLayout {
      * Lets go of a layer's gradient views into an earlier gradient array (DL4J's {@code FrozenLayer} ignores a new
      * view and would keep the old array alive). The layer must not write gradients while it has no segment. Only
      * DL4J's {@code BaseLayer}s (dense, output, convolution, recurrent, batch norm...), possibly inside wrappers, are
-     * released; other runtime layers (SameDiff, bidirectional) keep theirs, which costs memory only.
+     * released, and DL4J SameDiff layers; other runtime layers (bidirectional...) keep theirs, which costs memory only.
      */
     private static void dropGradientViews(Layer layer) {
         Layer base = Wrappers.innermost(layer);
         if (base instanceof BaseLayer) {
             Dl4jFields.LAYER_GRADIENTS_FLATTENED.set(base, null);
             Dl4jFields.LAYER_GRADIENT_VIEWS.set(base, null);
+        } else if (SameDiffGradientViews.applies(base)) {
+            SameDiffGradientViews.drop(base);
         }
     }
 

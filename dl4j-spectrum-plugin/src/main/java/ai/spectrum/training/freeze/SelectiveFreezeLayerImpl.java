@@ -32,7 +32,9 @@ import java.util.Map;
  * at all ({@link #skipsWeightGradient()}): backprop computes only the epsilon for the layers below, the layer needs no
  * gradient memory, and for a dense layer with identity or ReLU activation it does not recompute the pre-activation
  * either (DL4J's own backprop does): the activation derivative is taken from the forward pass's output, with the same
- * ND4J op, so the epsilon is bit-identical.
+ * ND4J op, so the epsilon is bit-identical. A DL4J SameDiff layer with frozen parameters backprops through
+ * {@link SameDiffEpsilonPath}: only the epsilon and the trainable parameters' gradients are computed, and a fully
+ * frozen one needs no gradient memory either.
  */
 public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
     private static final long serialVersionUID = 1L;
@@ -49,6 +51,8 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
     private transient long derivativesFromOutput;
     private transient INDArray viewsOf;
     private transient Map<String, INDArray> frozenViews;
+    /** Backprop of a frozen DL4J SameDiff layer without frozen-parameter gradients, or null. */
+    private final transient SameDiffEpsilonPath sameDiffPath;
 
     /**
      * @param inner  the wrapped runtime layer (holding the live parameter views)
@@ -63,6 +67,7 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
         IActivation fn = c instanceof BaseLayer bl ? bl.getActivationFn() : null;
         this.identity = fn instanceof ActivationIdentity;
         this.derivativeFromOutput = "dense".equals(epsilonOnlyKind) && (identity || isPlainRelu(fn));
+        this.sameDiffPath = SameDiffEpsilonPath.forLayer(inner, config.frozenParams());
     }
 
     private static boolean isPlainRelu(IActivation fn) {
@@ -76,10 +81,11 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     /**
      * Whether backprop never computes a weight gradient: every parameter is frozen and the wrapped layer is a plain
-     * dense or output layer. Such a layer needs no gradient view. Decided by the configuration alone.
+     * dense or output layer or a DL4J SameDiff layer. Such a layer needs no gradient view. Decided by the
+     * configuration alone.
      */
     public boolean skipsWeightGradient() {
-        return allFrozen && epsilonOnlyKind != null;
+        return allFrozen && (epsilonOnlyKind != null || sameDiffPath != null);
     }
 
     /** The configuration this layer reports to the updater. */
@@ -131,6 +137,10 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (sameDiffPath != null) {
+            zeroFrozenGradientsOnce();
+            return sameDiffPath.backprop(epsilon, workspaceMgr);
+        }
         if (skipsWeightGradient()) {
             return new Pair<>(new DefaultGradient(), epsilonOnly(epsilonOnlyKind, epsilon, workspaceMgr));
         }
@@ -159,6 +169,21 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
         }
         underlying.applyConstraints(iteration, epoch);
         saved.forEach((p, v) -> underlying.getParam(p).assign(v));
+    }
+
+    /** The SameDiff path never writes frozen gradients: clear them once per gradient array instead of every step. */
+    private void zeroFrozenGradientsOnce() {
+        INDArray grads = underlying.getGradientsViewArray();
+        if (grads != null && grads != viewsOf) {
+            for (INDArray view : frozenGradientViews().values()) {
+                view.assign(0);
+            }
+        }
+    }
+
+    /** The SameDiff epsilon path of this layer, or null; for tests. */
+    SameDiffEpsilonPath sameDiffPath() {
+        return sameDiffPath;
     }
 
     private Map<String, INDArray> frozenGradientViews() {

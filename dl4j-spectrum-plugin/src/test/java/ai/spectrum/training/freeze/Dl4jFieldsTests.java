@@ -17,18 +17,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Dl4jFieldsTests {
 
     @Test
-    @DisplayName("the reflective accesses are exactly the eight listed here")
+    @DisplayName("the reflective accesses are exactly the thirteen listed here")
     void listIsComplete() {
         assertEquals(List.of("ComputationGraph.flattenedGradients", "ComputationGraph.solver",
                         "MultiLayerNetwork.flattenedGradients", "MultiLayerNetwork.solver", "MultiLayerNetwork.layerMap",
-                        "BaseOptimizer.stepFunction", "BaseLayer.gradientsFlattened", "BaseLayer.gradientViews"),
+                        "BaseOptimizer.stepFunction", "BaseLayer.gradientsFlattened", "BaseLayer.gradientViews",
+                        "SameDiffLayer.gradients", "SameDiffLayer.gradTable", "SameDiffOutputLayer.gradients",
+                        "SameDiffOutputLayer.gradTable", "AbstractLayer.dataType"),
                 Dl4jFields.all().stream().map(DeclaredField::label).toList());
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"ComputationGraph.flattenedGradients", "ComputationGraph.solver",
             "MultiLayerNetwork.flattenedGradients", "MultiLayerNetwork.solver", "MultiLayerNetwork.layerMap",
-            "BaseOptimizer.stepFunction", "BaseLayer.gradientsFlattened", "BaseLayer.gradientViews"})
+            "BaseOptimizer.stepFunction", "BaseLayer.gradientsFlattened", "BaseLayer.gradientViews",
+            "SameDiffLayer.gradients", "SameDiffLayer.gradTable", "SameDiffOutputLayer.gradients",
+            "SameDiffOutputLayer.gradTable", "AbstractLayer.dataType"})
     @DisplayName("each field exists in this DL4J version and can be opened")
     void fieldIsReachable(String label) {
         DeclaredField field = Dl4jFields.all().stream().filter(f -> f.label().equals(label)).findFirst().orElseThrow();

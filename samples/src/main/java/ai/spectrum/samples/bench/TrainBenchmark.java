@@ -13,8 +13,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -74,6 +72,11 @@ public final class TrainBenchmark implements Callable<Integer> {
             + "(optCompactGradient(false)), to measure what the compact gradient saves.")
     boolean fullSizeGradient;
 
+    @Option(names = "--model", description = "residual (default): the residual dense graph; transformer: the BERT"
+            + " port of bge-small-en-v1.5 (all-MiniLM-L6-v2 with --quick) with a classification head and frozen"
+            + " embeddings, its encoder layers DL4J SameDiff layers.")
+    String model = "residual";
+
     @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
     String child;
 
@@ -92,7 +95,54 @@ public final class TrainBenchmark implements Callable<Integer> {
                        long selectionNanos, long trainingNanos, int trainable, int modules) {
     }
 
+    /** The transformer workload, loaded on first use; null for the residual graph. */
+    private TransformerWorkload transformer;
+    /** Extra values a child printed ({@code bench-train-extra key value}). */
+    private final Map<String, Double> extras = new LinkedHashMap<>();
+
+    private boolean isTransformer() {
+        return switch (model) {
+            case "residual" -> false;
+            case "transformer" -> true;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown --model '" + model
+                    + "' (residual, transformer)");
+        };
+    }
+
+    private TransformerWorkload transformer() {
+        if (transformer == null) {
+            transformer = new TransformerWorkload(quick, seed);
+        }
+        return transformer;
+    }
+
+    /** A fresh network of the benchmarked model for a configuration. */
+    private ComputationGraph newNetwork(Sizes s, String config) {
+        return isTransformer() ? transformer().network("full".equals(config)) : network(s, seed);
+    }
+
+    /** One epoch of training. */
+    private void fitEpoch(ComputationGraph net, List<DataSet> data) {
+        if (isTransformer()) {
+            net.fit(transformer().iterator());
+        } else {
+            List<org.nd4j.linalg.dataset.api.MultiDataSet> batches = new ArrayList<>();
+            for (DataSet d : data) {
+                batches.add(new org.nd4j.linalg.dataset.MultiDataSet(d.getFeatures(), d.getLabels()));
+            }
+            net.fit(new MultiDataSetList(batches));
+        }
+    }
+
+    private int iterationsPerEpoch(List<DataSet> data) {
+        return isTransformer() ? transformer().sizes().iterations() : data.size();
+    }
+
     private Sizes sizes() {
+        if (isTransformer()) {
+            TransformerWorkload.Sizes t = transformer().sizes();
+            return new Sizes(0, 0, 0, t.batch(), t.iterations(), t.epochs(), 0);
+        }
         return quick ? new Sizes(128, 128, 6, 32, 60, 4, 10) : new Sizes(256, 256, 8, 64, 200, 4, 10);
     }
 
@@ -110,27 +160,33 @@ public final class TrainBenchmark implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Sizes sizes = sizes();
+        List<DataSet> data = isTransformer() ? List.of() : data(sizes);
         if ("timing".equals(child)) {
-            for (Measurement m : timeInterleaved(sizes, data(sizes))) {
+            if (isTransformer()) {
+                probeSelection(out);
+            }
+            for (Measurement m : timeInterleaved(sizes, data)) {
                 print(out, m);
             }
             out.flush();
             return 0;
         }
         if (child != null) {
-            print(out, run(child, sizes, data(sizes), percentOf(child), 2));
+            print(out, run(child, sizes, data, percentOf(child), 2));
             out.flush();
             return 0;
         }
         if (threads < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be ≥ 1, got " + threads);
         }
-        out.printf(Locale.ROOT, "# bench-train %s: %d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d,"
+        String what = isTransformer() ? transformer().description() : String.format(Locale.ROOT,
+                "%d weight layers (%d residual blocks, hidden %d, mlp %d), batch %d", sizes.weightLayers(),
+                sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(), sizes.batch());
+        out.printf(Locale.ROOT, "# bench-train %s %s: %s,"
                         + " epochs of %d iterations, Adam, OMP_NUM_THREADS=%d. Timing: one JVM, configurations"
                         + " interleaved epoch by epoch, %d epochs each (first is warm-up), median epoch."
                         + " Memory: one JVM per configuration, 2 epochs. Spectrum gradient: %s.%n",
-                quick ? "--quick" : "full", sizes.weightLayers(), sizes.blocks(), sizes.hidden(), 4 * sizes.hidden(),
-                sizes.batch(), sizes.iterations(), threads, sizes.epochs(),
+                model, quick ? "--quick" : "full", what, sizes.iterations(), threads, sizes.epochs(),
                 fullSizeGradient ? "DL4J's full-size array" : "compact (default)");
         out.flush();
         Map<String, Measurement> timing = new LinkedHashMap<>();
@@ -161,6 +217,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         out.printf(Locale.ROOT, "peak_offheap_ratio_s25=%.3f%n", (double) s25.peakOffHeap() / full.peakOffHeap());
         out.printf(Locale.ROOT, "peak_offheap_ratio_s50=%.3f%n", (double) s50.peakOffHeap() / full.peakOffHeap());
         out.printf(Locale.ROOT, "reselect_overhead=%.4f%n", (double) s25.selectionNanos() / s25.trainingNanos());
+        extras.forEach((k, v) -> out.printf(Locale.ROOT, "%s=%.3f%n", k, v));
         out.flush();
         return 0;
     }
@@ -177,7 +234,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         List<ComputationGraph> nets = new ArrayList<>();
         List<SpectrumListener> listeners = new ArrayList<>();
         for (String n : names) {
-            ComputationGraph net = network(s, seed);
+            ComputationGraph net = newNetwork(s, n);
             double percent = percentOf(n);
             SpectrumListener l = percent > 0 ? listener(percent) : null;
             if (l != null) {
@@ -195,7 +252,7 @@ public final class TrainBenchmark implements Callable<Integer> {
                 SpectrumListener l = listeners.get(i);
                 long sel0 = l == null ? 0 : l.selectionNanos();
                 long t0 = System.nanoTime();
-                nets.get(i).fit(new ListIterator(data));
+                fitEpoch(nets.get(i), data);
                 long wall = System.nanoTime() - t0;
                 long sel = l == null ? 0 : l.selectionNanos() - sel0;
                 if (e > 0) {
@@ -212,13 +269,43 @@ public final class TrainBenchmark implements Callable<Integer> {
             double median = t.size() % 2 == 1 ? t.get(t.size() / 2) : (t.get(t.size() / 2 - 1) + t.get(t.size() / 2)) / 2.0;
             int modules = Dl4jNetwork.of(nets.get(i)).weights().entries().size();
             int trainable = listeners.get(i) == null ? modules : listeners.get(i).selected().size();
-            out.add(new Measurement(names.get(i), median / 1e6 / data.size(), 0, 0, 0, selection[i], training[i],
-                    trainable, modules));
+            out.add(new Measurement(names.get(i), median / 1e6 / iterationsPerEpoch(data), 0, 0, 0, selection[i],
+                    training[i], trainable, modules));
+            if (isTransformer() && listeners.get(i) != null) {
+                String suffix = "_s" + (int) percentOf(names.get(i));
+                System.out.println(EXTRA + "flop_floor_ratio" + suffix + " "
+                        + transformer().floorRatio(nets.get(i), listeners.get(i).selected()));
+            }
         }
         return out;
     }
 
     private static final String RESULT = "bench-train-result ";
+    private static final String EXTRA = "bench-train-extra ";
+
+    /**
+     * Times Spectrum-25's selections on a fresh transformer: the first one, one that changes nothing, and one that
+     * swaps layers (back from a random 25% selection to SNR's), printed as extra values.
+     */
+    private void probeSelection(PrintWriter out) {
+        ComputationGraph net = newNetwork(sizes(), "spectrum-25");
+        SpectrumListener s25 = listener(25);
+        long t0 = System.nanoTime();
+        s25.selectNow(net);
+        long first = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        s25.selectNow(net);
+        long same = System.nanoTime() - t0;
+        SpectrumListener.builder().optStrategy(ai.spectrum.selection.SelectionStrategy.random()).optTopPercent(25)
+                .optAlwaysTrain("^" + TransformerWorkload.HEAD + "$").build().selectNow(net);
+        t0 = System.nanoTime();
+        s25.selectNow(net);
+        long swap = System.nanoTime() - t0;
+        out.println(EXTRA + "selection_first_ms " + first / 1e6);
+        out.println(EXTRA + "selection_unchanged_ms " + same / 1e6);
+        out.println(EXTRA + "selection_swap_ms " + swap / 1e6);
+        out.flush();
+    }
 
     /** Runs a child mode ({@code timing} or one configuration's memory run) in a fresh JVM. */
     private List<Measurement> runChild(String mode) throws IOException, InterruptedException {
@@ -228,6 +315,8 @@ public final class TrainBenchmark implements Callable<Integer> {
         if (quick) {
             cmd.add("--quick");
         }
+        cmd.add("--model");
+        cmd.add(model);
         if (fullSizeGradient) {
             cmd.add("--full-size-gradient");
         }
@@ -239,7 +328,10 @@ public final class TrainBenchmark implements Callable<Integer> {
                 StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
-                if (line.startsWith(RESULT)) {
+                if (line.startsWith(EXTRA)) {
+                    String[] f = line.substring(EXTRA.length()).trim().split(" ");
+                    extras.put(f[0], Double.parseDouble(f[1]));
+                } else if (line.startsWith(RESULT)) {
                     String[] f = line.substring(RESULT.length()).trim().split(" ");
                     results.add(new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]),
                             Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]),
@@ -298,7 +390,7 @@ public final class TrainBenchmark implements Callable<Integer> {
     private Measurement run(String name, Sizes s, List<DataSet> data, double percent, int epochs) {
         settleMemory();
         long base = PeakMemory.offHeapBytes();
-        ComputationGraph net = network(s, seed);
+        ComputationGraph net = newNetwork(s, name);
         SpectrumListener spectrum = percent > 0 ? listener(percent) : null;
         PeakMemory sampler = new PeakMemory();
         if (spectrum != null) {
@@ -312,13 +404,13 @@ public final class TrainBenchmark implements Callable<Integer> {
         for (int e = 0; e < epochs; e++) {
             long sel0 = spectrum == null ? 0 : spectrum.selectionNanos();
             long t0 = System.nanoTime();
-            net.fit(new ListIterator(data));
+            fitEpoch(net, data);
             long wall = System.nanoTime() - t0;
             long sel = spectrum == null ? 0 : spectrum.selectionNanos() - sel0;
             if (e > 0) {
                 trainingNanos += wall - sel;
                 selectionNanos += sel;
-                timedIterations += data.size();
+                timedIterations += iterationsPerEpoch(data);
             }
         }
         Dl4jNetwork network = Dl4jNetwork.of(net);
@@ -332,6 +424,9 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     private SpectrumListener listener(double percent) {
+        if (isTransformer()) {
+            return transformer().listener(percent, !fullSizeGradient);
+        }
         return SpectrumListener.builder().optTopPercent(percent).optCompactGradient(!fullSizeGradient).build();
     }
 
@@ -348,77 +443,6 @@ public final class TrainBenchmark implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    /** A synchronous iterator over fixed minibatches. */
-    private static final class ListIterator implements DataSetIterator {
-        private static final long serialVersionUID = 1L;
-        private final List<DataSet> batches;
-        private int next;
-
-        ListIterator(List<DataSet> batches) {
-            this.batches = batches;
-        }
-
-        @Override
-        public DataSet next(int num) {
-            return next();
-        }
-
-        @Override
-        public int inputColumns() {
-            return batches.get(0).getFeatures().columns();
-        }
-
-        @Override
-        public int totalOutcomes() {
-            return batches.get(0).getLabels().columns();
-        }
-
-        @Override
-        public boolean resetSupported() {
-            return true;
-        }
-
-        @Override
-        public boolean asyncSupported() {
-            return false;
-        }
-
-        @Override
-        public void reset() {
-            next = 0;
-        }
-
-        @Override
-        public int batch() {
-            return batches.get(0).numExamples();
-        }
-
-        @Override
-        public void setPreProcessor(DataSetPreProcessor preProcessor) {
-            throw new UnsupportedOperationException("no preprocessing in the benchmark");
-        }
-
-        @Override
-        public DataSetPreProcessor getPreProcessor() {
-            return null;
-        }
-
-        @Override
-        public List<String> getLabels() {
-            return null;
-        }
-
-        @Override
-        public boolean hasNext() {
-            return next < batches.size();
-        }
-
-        @Override
-        public DataSet next() {
-            return batches.get(next++);
         }
     }
 

@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.weights.WeightInitUtil;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Map;
 
@@ -24,7 +25,10 @@ public final class SequenceDense extends SameDiffLayer {
     /** Bias parameter key. */
     public static final String BIAS = "b";
 
+    /** Named as its getter's JSON property, so that a saved configuration reads back (DL4J's Jackson mapper). */
+    @JsonProperty("nin")
     private long nIn;
+    @JsonProperty("nout")
     private long nOut;
     private boolean gelu;
 

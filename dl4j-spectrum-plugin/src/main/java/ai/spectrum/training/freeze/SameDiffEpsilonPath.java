@@ -1,0 +1,452 @@
+package ai.spectrum.training.freeze;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.deeplearning4j.nn.layers.samediff.DL4JSameDiffMemoryMgr;
+import org.deeplearning4j.nn.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.Variable;
+import org.nd4j.autodiff.util.SameDiffUtils;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.common.util.ArrayUtil;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.SubBpOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Backprop of a DL4J {@link SameDiffLayer} or {@link SameDiffOutputLayer} with frozen parameters that computes only what training needs: the input
+ * gradient (epsilon) and the gradients of the layer's trainable parameters.
+ *
+ * <p>DL4J's own backprop asks the layer's graph for the input gradient and every parameter gradient, and its
+ * backprop ops compute a weight gradient in the same op as the input gradient ({@code matmul_bp} yields dX and dW,
+ * {@code add_bp}/{@code multiply_bp} the broadcast parameter's reduction). This path defines the layer a second time
+ * (the configuration's own {@code defineLayer}, so any SameDiff layer works), with each frozen parameter as a
+ * constant bound to the live parameter array: autodiff then prunes every branch that only leads to a frozen
+ * parameter. Each remaining two-output backprop op whose parameter output nobody reads is rewritten to the single op
+ * that computes its other output ({@code matmul(eps, W, transposeB)} for {@code matmul_bp}, {@code multiply(eps, w)}
+ * for {@code multiply_bp}, ...), which is how the native backprop op computes it, so the epsilon and the trained
+ * gradients are bit-identical to DL4J's (including M2.1's doubled gradient, see the samples'
+ * {@code SameDiffBackpropFix}). ND4J's session executes only the ops the requested gradients need. Gradients of
+ * frozen parameters are neither computed nor copied into DL4J's arrays.
+ */
+final class SameDiffEpsilonPath {
+    /**
+     * System property that, set to {@code false}, makes newly frozen SameDiff layers use DL4J's own backprop (every
+     * gradient computed, frozen ones zeroed): the slower path, for comparisons in tests and benchmarks.
+     */
+    static final String DISABLE_PROPERTY = "ai.spectrum.freeze.sameDiffEpsilonPath";
+    /** Package-private switch for tests: false falls back to DL4J's backprop plus zeroing. */
+    static volatile boolean enabled = true;
+
+    private static final String INPUT = SameDiffLayer.INPUT_KEY;
+    private static final String MASK = SameDiffLayer.MASK_KEY;
+    private static final String LABELS = SameDiffOutputLayer.LABELS_KEY;
+
+    /**
+     * Built paths by runtime layer (by identity: DL4J layers compare by content) and frozen set, so that a
+     * re-selection that freezes a layer again reuses its graph instead of differentiating it anew. Keys are weak and
+     * a path refers to its layer weakly, so nothing here keeps a layer alive (its frozen wrapper holds it while it
+     * is frozen); entries of collected layers are dropped on the next lookup.
+     */
+    private static final Map<LayerKey, Map<Set<String>, SameDiffEpsilonPath>> BUILT = new HashMap<>();
+    private static final java.lang.ref.ReferenceQueue<Layer> COLLECTED = new java.lang.ref.ReferenceQueue<>();
+
+    /** A weak, identity-comparing key. */
+    private static final class LayerKey extends java.lang.ref.WeakReference<Layer> {
+        private final int hash;
+
+        LayerKey(Layer layer, java.lang.ref.ReferenceQueue<Layer> queue) {
+            super(layer, queue);
+            this.hash = System.identityHashCode(layer);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this || (o instanceof LayerKey k && k.hash == hash && get() != null && k.get() == get());
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** A DL4J {@link SameDiffLayer} or {@link SameDiffOutputLayer}. */
+    private final java.lang.ref.WeakReference<AbstractLayer<?>> layerRef;
+    private final boolean output;
+    private final Set<String> frozen;
+    private final List<String> trainable;
+    private SameDiff sd;
+    private ExternalErrorsFunction fn;
+    private int rewritten;
+
+    private SameDiffEpsilonPath(AbstractLayer<?> layer, Set<String> frozen) {
+        this.layerRef = new java.lang.ref.WeakReference<>(layer);
+        this.output = layer instanceof SameDiffOutputLayer;
+        this.frozen = Set.copyOf(frozen);
+        this.trainable = new ArrayList<>();
+        for (String p : layer.paramTable().keySet()) {
+            if (!frozen.contains(p)) {
+                trainable.add(p);
+            }
+        }
+    }
+
+    /**
+     * The epsilon path for a runtime layer, or null if it has none (not a plain DL4J SameDiff layer or output layer,
+     * or switched off).
+     */
+    static SameDiffEpsilonPath forLayer(Layer inner, Set<String> frozen) {
+        boolean sameDiff = inner.getClass() == SameDiffLayer.class || inner.getClass() == SameDiffOutputLayer.class;
+        if (!enabled || "false".equals(System.getProperty(DISABLE_PROPERTY)) || !sameDiff || frozen.isEmpty()) {
+            return null;
+        }
+        Set<String> key = Set.copyOf(frozen);
+        synchronized (BUILT) {
+            for (java.lang.ref.Reference<? extends Layer> r; (r = COLLECTED.poll()) != null; ) {
+                BUILT.remove(r);
+            }
+            return BUILT.computeIfAbsent(new LayerKey(inner, COLLECTED), l -> new HashMap<>())
+                    .computeIfAbsent(key, f -> new SameDiffEpsilonPath((AbstractLayer<?>) inner, f));
+        }
+    }
+
+    private AbstractLayer<?> layer() {
+        AbstractLayer<?> l = layerRef.get();
+        if (l == null) {
+            throw new IllegalStateException("the SameDiff layer of this frozen path was garbage-collected");
+        }
+        return l;
+    }
+
+    /** Whether every parameter is frozen (backprop writes no gradient at all). */
+    boolean allFrozen() {
+        return trainable.isEmpty();
+    }
+
+    /** Number of backprop ops rewritten to compute only their input-side output; for tests. */
+    int rewrittenOps() {
+        return rewritten;
+    }
+
+    /** The layer's frozen copy (listeners set on it also see the gradient graph's ops), once built; for tests. */
+    SameDiff forwardGraph() {
+        return sd;
+    }
+
+    /** DL4J's {@code SameDiffLayer.backpropGradient}, restricted to the input and trainable-parameter gradients. */
+    @SuppressWarnings("unchecked")
+    Pair<Gradient, INDArray> backprop(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        AbstractLayer<?> layer = layer();
+        INDArray input = layer.input();
+        if (input == null) {
+            throw new IllegalStateException("cannot backprop frozen SameDiff layer '" + layer.conf().getLayer()
+                    .getLayerName() + "': no input set (forward pass not done)");
+        }
+        AbstractSameDiffLayer conf = (AbstractSameDiffLayer) layer.conf().getLayer();
+        INDArray labels = output ? ((SameDiffOutputLayer) layer).getLabels() : null;
+        if (output && labels == null && ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer) conf)
+                .labelsRequired()) {
+            throw new IllegalStateException("cannot backprop frozen SameDiff output layer '" + conf.getLayerName()
+                    + "': labels are not set");
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (sd == null) {
+                build(input, labels);
+            }
+        }
+        SameDiff grad = sd.getFunction("grad");
+        Map<Long, InferenceSession> sessions = grad.getSessions();
+        long tid = Thread.currentThread().getId();
+        if (!sessions.containsKey(tid)) {
+            sessions.put(tid, SameDiff.getInferenceFactory().create(grad));
+        }
+        sessions.get(tid).setMmgr(new DL4JSameDiffMemoryMgr(workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
+                workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
+                workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
+                workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
+        Map<String, INDArray> ph = placeholders(input, labels);
+        if (!output) {
+            ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) conf).validateInput(input);
+            ph.put(fn.getGradPlaceholderName(), epsilon);
+        }
+        List<String> required = new ArrayList<>(trainable.size() + 1);
+        required.add(INPUT);
+        required.addAll(trainable);
+        Map<String, INDArray> m = sd.calculateGradients(ph, required);
+        Gradient g = new DefaultGradient();
+        if (!trainable.isEmpty()) {
+            Map<String, INDArray> gradTable = (Map<String, INDArray>) (output ? Dl4jFields.SAMEDIFF_OUTPUT_GRAD_TABLE : Dl4jFields.SAMEDIFF_GRAD_TABLE)
+                    .get(layer);
+            for (String p : trainable) {
+                INDArray target = gradTable.get(p);
+                target.assign(m.get(p));
+                g.gradientForVariable().put(p, target);
+            }
+        }
+        INDArray dLdIn = m.get(INPUT);
+        sd.clearPlaceholders(true);
+        sd.clearOpInputs();
+        return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dLdIn));
+    }
+
+    /** The forward placeholders: input and mask (a layer) or input and labels (an output layer). */
+    private Map<String, INDArray> placeholders(INDArray input, INDArray labels) {
+        AbstractLayer<?> layer = layer();
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(INPUT, input);
+        if (output) {
+            if (labels != null) {
+                ph.put(LABELS, labels);
+            }
+        } else {
+            INDArray mask = layer.getMaskArray();
+            ph.put(MASK, mask != null ? mask
+                    : ((AbstractSameDiffLayer) layer.conf().getLayer()).onesMaskForInput(input));
+        }
+        return ph;
+    }
+
+    /**
+     * As DL4J's {@code SameDiffLayer.doInit} (or {@code SameDiffOutputLayer.doInit}), with frozen parameters as
+     * constants; then the gradient function.
+     */
+    private void build(INDArray input, INDArray labels) {
+        AbstractLayer<?> layer = layer();
+        AbstractSameDiffLayer conf = (AbstractSameDiffLayer) layer.conf().getLayer();
+        DataType dataType = (DataType) Dl4jFields.LAYER_DATA_TYPE.get(layer);
+        SameDiff s = SameDiff.create();
+        s.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+        long[] inputShape = input.shape().clone();
+        inputShape[0] = -1;
+        SDVariable in = s.placeHolder(INPUT, dataType, inputShape);
+        Map<String, INDArray> live = layer.paramTable();
+        Map<String, SDVariable> params = new LinkedHashMap<>();
+        conf.getLayerParams().getParamShapes().forEach((name, shape) -> {
+            if (frozen.contains(name)) {
+                // not SameDiff.constant(): it would copy the parameter view; bind the live array instead
+                SDVariable c = new SDVariable(name, VariableType.CONSTANT, s, shape, dataType);
+                s.getVariables().put(name, Variable.builder().name(name).variable(c).build());
+                params.put(name, c);
+            } else {
+                params.put(name, s.var(name, dataType, shape));
+            }
+        });
+        SDVariable out;
+        if (output) {
+            org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer oc =
+                    (org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer) conf;
+            SDVariable labelVar = null;
+            if (oc.labelsRequired()) {
+                long[] labelShape = labels == null ? new long[]{-1, -1} : labels.shape().clone();
+                labelShape[0] = -1;
+                labelVar = s.placeHolder(LABELS, dataType, labelShape);
+            }
+            out = oc.defineLayer(s, in, labelVar, params);
+        } else {
+            SDVariable mask = s.placeHolder(MASK, dataType, ArrayUtil.nTimes((long) inputShape.length, -1));
+            out = ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) conf).defineLayer(s, in, params, mask);
+        }
+        if (out == null) {
+            throw new IllegalStateException("layer '" + conf.getLayerName() + "' defined a null output");
+        }
+        for (Map.Entry<String, INDArray> e : live.entrySet()) {
+            s.associateArrayWithVariable(e.getValue(), s.getVariable(e.getKey()));
+        }
+        if (!output) {
+            fn = SameDiffUtils.externalErrors(s, null, out);
+            fn.outputVariable();
+        }
+        s.createGradFunction(INPUT);
+        Set<String> wanted = new HashSet<>();
+        wanted.add(INPUT);
+        wanted.addAll(trainable);
+        Map<String, INDArray> ph = placeholders(input, labels);
+        rewritten = rewriteParameterOutputs(s, s.getFunction("grad"), wanted, names -> shapesOf(s, ph, names));
+        s.clearPlaceholders(true);
+        s.clearOpInputs();
+        sd = s;
+    }
+
+    /**
+     * Rewrites each two-output backprop op of {@code grad} whose second output (the gradient of a frozen,
+     * broadcast or right-hand matmul operand) is read by nobody to the single op computing its first output.
+     *
+     * @return the number of ops rewritten
+     */
+    static int rewriteParameterOutputs(SameDiff forward, SameDiff grad, Set<String> wanted,
+                                       java.util.function.Function<Set<String>, Map<String, long[]>> shapes) {
+        Set<String> unknown = new HashSet<>();
+        for (SameDiffOp op : grad.getOps().values()) {
+            Object f = op.getOp();
+            List<String> ins = op.getInputsToOp();
+            if ((f instanceof AddBpOp || f instanceof SubBpOp || f instanceof MulBpOp)
+                    && ins != null && ins.size() == 3) {
+                for (String v : ins.subList(0, 2)) {
+                    if (shapeOf(forward, grad, v) == null && forward.hasVariable(v)) {
+                        unknown.add(v);
+                    }
+                }
+            }
+        }
+        Map<String, long[]> known = unknown.isEmpty() ? Map.of() : shapes.apply(unknown);
+        Set<String> wantedGrads = new HashSet<>();
+        for (String w : wanted) {
+            SDVariable v = forward.getVariable(w);
+            if (v != null && v.getGradient() != null) {
+                wantedGrads.add(v.getGradient().name());
+            }
+        }
+        int n = 0;
+        for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
+            Object f = op.getOp();
+            boolean matmul = f instanceof MmulBp;
+            // not div_bp: its native dX need not be eps / y bit for bit
+            boolean pairwise = f instanceof AddBpOp || f instanceof SubBpOp || f instanceof MulBpOp;
+            List<String> ins = op.getInputsToOp();
+            List<String> outs = op.getOutputsOfOp();
+            if (!(matmul || pairwise) || ins == null || ins.size() != 3 || outs == null || outs.size() != 2) {
+                continue;
+            }
+            String dy = outs.get(1);
+            if (wantedGrads.contains(dy) || isRead(grad, dy)) {
+                continue;
+            }
+            String x = ins.get(0);
+            String y = ins.get(1);
+            String eps = ins.get(2);
+            DynamicCustomOp replacement;
+            List<String> newInputs;
+            if (matmul) {
+                int[] iArgs = toInts(((MmulBp) f).iArgs());
+                if (iArgs.length > 0 && (iArgs[0] != 0 || iArgs[1] != 0 || iArgs[2] != 0)) {
+                    continue; // only the untransposed product x·y: dX = eps·yᵀ
+                }
+                Mmul mm = new Mmul();
+                mm.addIArgument(0, 1, 0);
+                mm.addTArgument(1.0, 0.0);
+                replacement = mm;
+                newInputs = List.of(eps, y);
+            } else {
+                long[] ys = known.containsKey(y) ? known.get(y) : shapeOf(forward, grad, y);
+                long[] xs = known.containsKey(x) ? known.get(x) : shapeOf(forward, grad, x);
+                if (!broadcastsInto(ys, xs)) {
+                    continue; // dX needs a reduction: keep the op
+                }
+                if (f instanceof AddBpOp || f instanceof SubBpOp) {
+                    replacement = new Identity();
+                    newInputs = List.of(eps);
+                } else {
+                    replacement = new MulOp();
+                    newInputs = List.of(eps, y);
+                }
+            }
+            replace(grad, op, replacement, newInputs, outs.get(0), dy);
+            n++;
+        }
+        return n;
+    }
+
+    /** Shapes of forward-graph variables for the first minibatch (one forward pass, at build time only). */
+    private static Map<String, long[]> shapesOf(SameDiff forward, Map<String, INDArray> placeholders,
+                                                Set<String> names) {
+        Map<String, long[]> out = new HashMap<>();
+        forward.output(placeholders, new ArrayList<>(names)).forEach((k, v) -> out.put(k, v.shape()));
+        return out;
+    }
+
+    /** A variable's static shape (-1 for unknown sizes), from the forward graph where the gradient graph has none. */
+    private static long[] shapeOf(SameDiff forward, SameDiff grad, String name) {
+        SDVariable v = grad.getVariable(name);
+        long[] shape = v == null ? null : v.getShape();
+        if (shape == null && forward.hasVariable(name)) {
+            shape = forward.getVariable(name).getShape();
+        }
+        return shape;
+    }
+
+    private static int[] toInts(long[] a) {
+        int[] out = new int[a == null ? 0 : a.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (int) a[i];
+        }
+        return out;
+    }
+
+    private static boolean isRead(SameDiff sd, String var) {
+        Variable v = sd.getVariables().get(var);
+        if (v == null) {
+            return false;
+        }
+        return (v.getInputsForOp() != null && !v.getInputsForOp().isEmpty())
+                || (v.getControlDepsForOp() != null && !v.getControlDepsForOp().isEmpty())
+                || (v.getControlDepsForVar() != null && !v.getControlDepsForVar().isEmpty());
+    }
+
+    /**
+     * Whether {@code y} broadcasts into {@code x} without changing x's shape, for any minibatch size: x's first
+     * (minibatch) and unknown dimensions only meet y's 1s.
+     */
+    static boolean broadcastsInto(long[] y, long[] x) {
+        if (x == null || y == null || y.length > x.length) {
+            return false;
+        }
+        for (int i = 1; i <= y.length; i++) {
+            long yd = y[y.length - i];
+            int xi = x.length - i;
+            long xd = x[xi];
+            if (yd != 1 && (xi == 0 || xd < 0 || yd != xd)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void replace(SameDiff grad, SameDiffOp op, DynamicCustomOp replacement, List<String> newInputs,
+                                String keptOutput, String droppedOutput) {
+        String name = op.getName();
+        replacement.setSameDiff(grad);
+        replacement.setOwnName(name);
+        for (String in : op.getInputsToOp()) {
+            if (!newInputs.contains(in)) {
+                List<String> consumers = grad.getVariables().get(in).getInputsForOp();
+                if (consumers != null) {
+                    consumers.remove(name);
+                }
+            }
+        }
+        op.setOp(replacement);
+        op.setInputsToOp(new ArrayList<>(newInputs));
+        op.setOutputsOfOp(new ArrayList<>(List.of(keptOutput)));
+        grad.getVariables().remove(droppedOutput);
+    }
+}
