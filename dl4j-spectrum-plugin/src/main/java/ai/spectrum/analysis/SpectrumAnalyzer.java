@@ -274,7 +274,12 @@ public final class SpectrumAnalyzer {
                         firstIndex = todo.get(j);
                         first = e.getCause();
                     }
-                    pool.shutdownNow();
+                    // stop: modules not started yet are cancelled, running ones finish (their futures are awaited)
+                    for (Runnable queued : pool.shutdownNow()) {
+                        if (queued instanceof Future<?> f) {
+                            f.cancel(false);
+                        }
+                    }
                 } catch (CancellationException e) {
                     // not started because another module failed first
                 }

@@ -17,7 +17,8 @@ import java.io.PrintStream;
 @Command(name = "spectrum", mixinStandardHelpOptions = true, versionProvider = SpectrumCommand.Version.class,
         description = "Spectrum for Deeplearning4j: score weight matrices by signal-to-noise ratio and select the "
                 + "modules to train.",
-        subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class, ExperimentCommand.class,
+        subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class, BenchScanCommand.class,
+                MakeCheckpointCommand.class, ExperimentCommand.class,
                 DemoCommand.class,
                 ai.spectrum.samples.bench.TrainBenchmark.class, ai.spectrum.samples.sweep.SweepSample.class,
                 CommandLine.HelpCommand.class})
