@@ -110,8 +110,7 @@ final class BenchScanCommand implements Callable<Integer> {
         }
         double maxRel = 0;
         int compared = 0;
-        JsonNode results = JSON.readTree(Files.newDirectoryStream(work.resolve("out"), "snr_results_*.json")
-                .iterator().next().toFile());
+        JsonNode results = JSON.readTree(resultsFile(work.resolve("out")).toFile());
         for (Iterator<Map.Entry<String, JsonNode>> it = results.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             Double ref = reference.get(e.getKey());
@@ -137,6 +136,17 @@ final class BenchScanCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** The scan's {@code snr_results_<slug>.json} (not the {@code _sorted} one). */
+    private static Path resultsFile(Path out) throws IOException {
+        try (var files = Files.list(out)) {
+            return files.filter(f -> {
+                String n = f.getFileName().toString();
+                return n.startsWith("snr_results_") && n.endsWith(".json") && !n.endsWith("_sorted.json");
+            }).findFirst().orElseThrow(() -> new IllegalStateException("the scan wrote no snr_results file to "
+                    + out));
+        }
+    }
+
     private Path ensureCheckpoint(CheckpointShape s, Path dir) throws IOException {
         Path index = dir.resolve("model.safetensors.index.json");
         Path single = dir.resolve("model.safetensors");
@@ -144,13 +154,13 @@ final class BenchScanCommand implements Callable<Integer> {
             return index;
         }
         if (Files.isRegularFile(single)) {
-            return single;
+            return dir; // scanned as a directory, so the model is named after it
         }
         long t0 = System.nanoTime();
         Path written = SyntheticCheckpoint.write(s, dir, 1, Runtime.getRuntime().availableProcessors());
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s in %.1f s%n", written,
                 (System.nanoTime() - t0) / 1e9);
-        return written;
+        return written.equals(index) ? index : dir;
     }
 
     private record Measured(double seconds, long peakRssKib, double cpuSeconds, Path log) {
