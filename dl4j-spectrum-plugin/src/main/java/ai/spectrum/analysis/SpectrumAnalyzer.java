@@ -1,26 +1,28 @@
 package ai.spectrum.analysis;
 
 import ai.spectrum.Provenance;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
@@ -34,17 +36,20 @@ import java.util.function.UnaryOperator;
  */
 public final class SpectrumAnalyzer {
     /**
-     * {@link SvdMethod#AUTO}: the Gram spectrum is kept when its error bound fixes the SNR to this relative accuracy.
-     * The bound is conservative: on all-MiniLM-L6-v2 the actual value errors are 25–100× below it and the SNR
-     * differs from gesvd's by at most 4e-14.
+     * Default of {@link Builder#optSnrTolerance}: {@link SvdMethod#AUTO} keeps the Gram spectrum when its error
+     * bound fixes every value's side of τ and the SNR to this relative accuracy, so the SNR equals a float64
+     * {@code gesvd}'s to 1e-9 whatever the matrix (the bound is a first-order estimate, 10–100× above the actual
+     * error on MiniLM and rank-deficient test matrices). Realistic spectra of 2048-wide LLM matrices need
+     * ~1e-8..1e-7 to keep the 2–3× faster Gram route, so large scans set a looser tolerance ({@code spectrum scan}
+     * uses 1e-7); the original tool's float32 SVD moves SNRs by about 5e-8.
      */
-    static final double AUTO_TOLERANCE = 1e-10;
-    private static final String WORKSPACE_ID = "SPECTRUM_ANALYZER";
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
-            .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
+    public static final double DEFAULT_SNR_TOLERANCE = 1e-10;
+    private static final Logger LOG = LoggerFactory.getLogger(SpectrumAnalyzer.class);
+    /** Matrices recomputed with gesvd by AUTO, over the JVM's life (for the scan's summary line). */
+    private static final AtomicLong GESVD_FALLBACKS = new AtomicLong();
     private final SnrRule rule;
     private final SvdMethod method;
+    private final double snrTolerance;
     private final int threads;
     private final boolean strict;
     private final UnaryOperator<WeightInfo> typeOverride;
@@ -52,6 +57,7 @@ public final class SpectrumAnalyzer {
     private SpectrumAnalyzer(Builder b) {
         this.rule = b.rule;
         this.method = b.method;
+        this.snrTolerance = b.snrTolerance;
         this.threads = b.threads;
         this.strict = b.strict;
         this.typeOverride = b.typeOverride;
@@ -72,13 +78,14 @@ public final class SpectrumAnalyzer {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("rule", rule.name().toLowerCase(java.util.Locale.ROOT));
         m.put("svdMethod", method.name());
+        m.put("snrTolerance", Double.toString(snrTolerance));
         m.put("threads", Integer.toString(threads));
         m.put("strict", Boolean.toString(strict));
         return m;
     }
 
     /**
-     * Scores one tensor.
+     * Scores one tensor, with this analyzer's threads working inside the matrix (see {@link #scan}).
      *
      * @param name   module name, used in error messages
      * @param type   module type
@@ -88,21 +95,52 @@ public final class SpectrumAnalyzer {
      */
     public ModuleScore score(String name, String type, INDArray tensor) {
         Objects.requireNonNull(tensor, "tensor");
-        if (Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(WORKSPACE_ID)) {
-            return scoreInWorkspace(name, type, tensor);
-        }
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
-            return scoreInWorkspace(name, type, tensor);
+        NativeThreads previous = NativeThreads.limitToOne();
+        ForkJoinPool pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        try {
+            return score(name, type, tensor, runner(pool));
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            previous.restore();
         }
     }
 
+    private static SingularValues.TaskRunner runner(ForkJoinPool pool) {
+        if (pool == null) {
+            return SingularValues.TaskRunner.inline();
+        }
+        return tasks -> {
+            if (tasks.size() == 1) {
+                tasks.get(0).run();
+                return;
+            }
+            List<Callable<Object>> callables = new ArrayList<>(tasks.size());
+            for (Runnable t : tasks) {
+                callables.add(Executors.callable(t));
+            }
+            for (Future<Object> f : pool.invokeAll(callables)) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("analysis interrupted", e);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new IllegalStateException("analysis failed: " + e.getCause(), e.getCause());
+                }
+            }
+        };
+    }
+
     /**
-     * The float64 copy, Gram matrix and LAPACK work arrays live in a per-thread workspace that is reused from one
-     * matrix to the next: on these machines first-touch allocation of off-heap memory costs more than the
-     * arithmetic (about 370 ms for a 94 MB copy). The workspace keeps the largest matrix's working set per thread
-     * until the thread ends or {@link #releaseWorkspace()} is called.
+     * Float64 working copies live in per-thread buffers reused from one matrix to the next (see
+     * {@code GramScratch}); {@link #releaseWorkspace()} frees the calling thread's.
      */
-    private ModuleScore scoreInWorkspace(String name, String type, INDArray tensor) {
+    private ModuleScore score(String name, String type, INDArray tensor, SingularValues.TaskRunner tasks) {
         INDArray matrix = WeightMatrices.asMatrix(tensor);
         long rows = matrix.rows();
         long cols = matrix.columns();
@@ -114,21 +152,24 @@ public final class SpectrumAnalyzer {
             return degenerate(name, type, rows, cols, "weights are all zero, so the SNR is undefined");
         }
         Spectrum spectrum = switch (method) {
-            case GRAM -> SingularValues.gram(matrix);
+            case GRAM -> SingularValues.gram(matrix, tasks);
             case GESVD -> SingularValues.gesvd(matrix);
             case AUTO -> {
-                Spectrum g = SingularValues.gram(matrix);
-                yield SnrMath.isResolved(g, rows, cols, AUTO_TOLERANCE) ? g : SingularValues.gesvd(matrix);
+                Spectrum g = SingularValues.gram(matrix, tasks);
+                if (SnrMath.isResolved(g, rows, cols, snrTolerance)) {
+                    yield g;
+                }
+                LOG.debug("{}: Gram route not resolved to {}, recomputing with gesvd", name, snrTolerance);
+                GESVD_FALLBACKS.incrementAndGet();
+                yield SingularValues.gesvd(matrix);
             }
         };
         return ModuleScore.computed(name, type, SnrMath.stats(spectrum.values(), rows, cols, rule));
     }
 
-    /** Frees the calling thread's analysis workspace (it is rebuilt on the next {@link #score} call). */
+    /** Frees the calling thread's reusable analysis buffers (rebuilt on the next {@link #score} call). */
     public static void releaseWorkspace() {
-        if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(WORKSPACE_ID)) {
-            Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(WORKSPACE_ID).destroyWorkspace(true);
-        }
+        SingularValues.releaseScratch();
     }
 
     private ModuleScore degenerate(String name, String type, long rows, long cols, String problem) {
@@ -140,24 +181,57 @@ public final class SpectrumAnalyzer {
     }
 
     /**
-     * Scores every tensor of a source, in parallel on this analyzer's threads.
+     * Scores every tensor of a source. Up to {@code threads} matrices are loaded and analysed at once, largest
+     * first; inside each, the Gram matrix's tiles are shared among all threads, so a few large matrices keep every
+     * thread busy. Native BLAS/LAPACK calls run single-threaded meanwhile, and the tile decomposition does not
+     * depend on the thread count: results are bitwise identical for every thread count.
      *
      * @return the scores in the source's order, with provenance
      * @throws IOException                if a tensor cannot be loaded
      * @throws DegenerateWeightsException in strict mode, for the first degenerate tensor in source order
      */
     public ScanResult scan(WeightSource source, ScanProgress progress) throws IOException {
+        return scan(source, progress, Map.of());
+    }
+
+    /**
+     * {@link #scan(WeightSource, ScanProgress)} that takes the scores of modules already analysed (for example by
+     * an interrupted scan, kept in a journal) instead of analysing them again.
+     *
+     * @param completed scores by module name; entries for names the source does not list are ignored
+     */
+    public ScanResult scan(WeightSource source, ScanProgress progress, Map<String, ModuleScore> completed)
+            throws IOException {
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(completed, "completed");
         List<WeightInfo> infos = source.weights();
         if (infos.isEmpty()) {
             throw new IllegalArgumentException("model '" + source.modelId() + "' has no weight tensors to analyse");
         }
-        int total = infos.size();
-        progress.started(total);
+        List<Integer> todo = new ArrayList<>();
+        ModuleScore[] scores = new ModuleScore[infos.size()];
+        long totalWork = 0;
+        for (int i = 0; i < infos.size(); i++) {
+            WeightInfo typed = typeOverride.apply(infos.get(i));
+            ModuleScore done = completed.get(typed.name());
+            if (done != null && done.type().equals(typed.type())) {
+                scores[i] = done;
+            } else {
+                todo.add(i);
+                totalWork += work(infos.get(i));
+            }
+        }
+        todo.sort(Comparator.comparingLong((Integer i) -> work(infos.get(i))).reversed()
+                .thenComparing(Comparator.naturalOrder()));
+        int total = todo.size();
+        long fallbacksBefore = GESVD_FALLBACKS.get();
+        long t0 = System.nanoTime();
+        progress.started(total, totalWork);
         AtomicInteger done = new AtomicInteger();
-        NativeThreads previous = threads > 1 ? NativeThreads.limitToOne() : null;
-        List<ModuleScore> scores = new ArrayList<>(total);
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, total), r -> {
+        NativeThreads previous = NativeThreads.limitToOne();
+        ForkJoinPool tilePool = threads > 1 ? new ForkJoinPool(threads) : null;
+        SingularValues.TaskRunner tasks = runner(tilePool);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, total)), r -> {
             Thread t = new Thread(() -> {
                 try {
                     r.run();
@@ -170,50 +244,93 @@ public final class SpectrumAnalyzer {
         });
         try {
             List<Future<ModuleScore>> futures = new ArrayList<>(total);
-            for (WeightInfo info : infos) {
+            for (int i : todo) {
+                WeightInfo info = infos.get(i);
                 futures.add(pool.submit(() -> {
                     WeightInfo typed = typeOverride.apply(info);
                     ModuleScore sc;
-                    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE,
-                            WORKSPACE_ID)) {
-                        sc = score(typed.name(), typed.type(), source.load(info));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+                    INDArray tensor = source.load(info);
+                    try {
+                        sc = score(typed.name(), typed.type(), tensor, tasks);
+                    } finally {
+                        if (source.loadsFreshArrays()) {
+                            tensor.close(); // free the off-heap copy now, not when the collector runs
+                        }
                     }
                     synchronized (progress) {
-                        progress.moduleDone(sc, done.incrementAndGet(), total);
+                        progress.moduleDone(sc, done.incrementAndGet(), total, work(info));
                     }
                     return sc;
                 }));
             }
-            for (Future<ModuleScore> f : futures) {
-                scores.add(f.get());
+            // failures are reported for the first failing module in source order
+            Throwable first = null;
+            int firstIndex = Integer.MAX_VALUE;
+            for (int j = 0; j < futures.size(); j++) {
+                try {
+                    scores[todo.get(j)] = futures.get(j).get();
+                } catch (ExecutionException e) {
+                    if (todo.get(j) < firstIndex) {
+                        firstIndex = todo.get(j);
+                        first = e.getCause();
+                    }
+                    // stop: modules not started yet are cancelled, running ones finish (their futures are awaited)
+                    for (Runnable queued : pool.shutdownNow()) {
+                        if (queued instanceof Future<?> f) {
+                            f.cancel(false);
+                        }
+                    }
+                } catch (CancellationException e) {
+                    // not started because another module failed first
+                }
+            }
+            if (first != null) {
+                throw rethrow(first);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("scan interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException("analysis failed: " + c, c);
         } finally {
             pool.shutdownNow();
-            if (previous != null) {
-                previous.restore();
+            if (tilePool != null) {
+                tilePool.shutdownNow();
             }
+            previous.restore();
         }
-        return new ScanResult(source.modelId(), rule, scores, Provenance.capture(configuration()));
+        LOG.info("analysed {} of {} matrices of {} in {} s on {} threads; {} recomputed with gesvd (SNR tolerance {})",
+                total, infos.size(), source.modelId(), String.format(java.util.Locale.ROOT, "%.1f",
+                        (System.nanoTime() - t0) / 1e9), threads, GESVD_FALLBACKS.get() - fallbacksBefore,
+                snrTolerance);
+        return new ScanResult(source.modelId(), rule, Arrays.asList(scores), Provenance.capture(configuration()));
+    }
+
+    private static IOException rethrow(Throwable c) {
+        if (c instanceof IOException io) {
+            return io;
+        }
+        if (c instanceof RuntimeException r) {
+            throw r;
+        }
+        if (c instanceof Error err) {
+            throw err;
+        }
+        throw new IllegalStateException("analysis failed: " + c, c);
+    }
+
+    /** Estimated arithmetic of one matrix, in multiply-adds: the Gram matrix (len·k²/2) plus its eigenvalues. */
+    static long work(WeightInfo info) {
+        long[] ms = WeightMatrices.matrixShape(info.shape());
+        long k = Math.min(ms[0], ms[1]);
+        long len = Math.max(ms[0], ms[1]);
+        return len * k * k / 2 + 2 * k * k * k + len * k;
     }
 
     /**
-     * The backend's native thread counts (BLAS and ND4J's own op threads). With several analyzer threads, each
-     * matrix is analysed single-threaded instead: on 2 cores that takes all-MiniLM-L6-v2 from 0.50 to 0.31 of
-     * numpy's time, where two threads each asking for two native threads were slower than one.
+     * The backend's native thread counts (BLAS and ND4J's own op threads). The analyzer parallelises itself
+     * (matrices at once, Gram tiles inside a matrix) and runs native calls single-threaded: threaded reductions and
+     * LAPACK's threaded {@code symv} sum partial results in a thread-dependent order, which would make results
+     * depend on the thread count; and on 2 cores two threads each asking for two native threads were slower than
+     * one.
      */
     private record NativeThreads(int blas, int ops) {
         static NativeThreads limitToOne() {
@@ -234,6 +351,7 @@ public final class SpectrumAnalyzer {
     public static final class Builder {
         private SnrRule rule = SnrRule.CURRENT;
         private SvdMethod method = SvdMethod.AUTO;
+        private double snrTolerance = DEFAULT_SNR_TOLERANCE;
         private int threads = 1;
         private boolean strict = true;
         private UnaryOperator<WeightInfo> typeOverride = UnaryOperator.identity();
@@ -254,15 +372,30 @@ public final class SpectrumAnalyzer {
         }
 
         /**
-         * Matrices analysed at once by {@link #scan}; default 1. With more than one, each matrix is analysed with
-         * one native thread: the backend's BLAS and op thread counts are set to 1 for the duration of the scan
-         * and restored afterwards, which also affects other work running in the same JVM meanwhile.
+         * Threads of {@link #scan} and {@link #score}: matrices analysed at once, and helpers inside a large matrix;
+         * default 1. Results do not depend on it. The backend's BLAS and op thread counts are set to 1 for the
+         * duration of a scan or score and restored afterwards, which also affects other work running in the same
+         * JVM meanwhile.
          */
         public Builder optThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             }
             this.threads = threads;
+            return this;
+        }
+
+        /**
+         * {@link SvdMethod#AUTO} keeps the fast Gram route when its error bound fixes which values lie above τ and
+         * the SNR to this relative accuracy, else it computes the matrix again with {@code gesvd}; default
+         * {@link #DEFAULT_SNR_TOLERANCE} (1e-10). Looser values (e.g. 1e-7) keep realistic large matrices on the
+         * Gram route; tighter ones make more of them fall back to the 2–3× slower {@code gesvd}.
+         */
+        public Builder optSnrTolerance(double snrTolerance) {
+            if (!(snrTolerance > 0 && snrTolerance < 1)) {
+                throw new IllegalArgumentException("snrTolerance must be in (0, 1), got " + snrTolerance);
+            }
+            this.snrTolerance = snrTolerance;
             return this;
         }
 

@@ -24,6 +24,14 @@ public interface WeightSource extends AutoCloseable {
      */
     INDArray load(WeightInfo info) throws IOException;
 
+    /**
+     * Whether {@link #load} returns a new array that nothing else references, which the caller may close once done
+     * (file readers); default {@code false} (e.g. a live network's own parameter arrays).
+     */
+    default boolean loadsFreshArrays() {
+        return false;
+    }
+
     @Override
     default void close() throws IOException {
     }

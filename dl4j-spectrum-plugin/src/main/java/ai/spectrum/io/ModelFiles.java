@@ -117,6 +117,11 @@ public final class ModelFiles {
         }
 
         @Override
+        public boolean loadsFreshArrays() {
+            return delegate.loadsFreshArrays();
+        }
+
+        @Override
         public void close() throws IOException {
             delegate.close();
         }

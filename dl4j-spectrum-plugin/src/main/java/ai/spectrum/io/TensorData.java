@@ -1,5 +1,11 @@
 package ai.spectrum.io;
 
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -76,15 +82,24 @@ public final class TensorData {
      * @param ordering {@code 'c'} (row-major) or {@code 'f'} (column-major) element order
      * @param file     the file, for messages
      * @param tensor   the tensor name, for messages
-     * @return a float32 array (float64 for {@link TensorDType#F64}) of the given shape, in C order
+     * @return a new float32 array (float64 for {@link TensorDType#F64}) of the given shape, in C order, outside any
+     *         workspace
      * @throws ModelFormatException if the input ends before the tensor does
      */
     public static INDArray read(ByteReader in, TensorDType dtype, ByteOrder order, long[] shape, char ordering,
                                 Path file, String tensor) throws IOException {
         int n = elementCount(file, tensor, shape);
-        Object out = dtype.isDouble() ? new double[n] : new float[n];
+        long[] s = shape.length == 0 ? new long[]{1} : shape;
+        INDArray arr;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            arr = Nd4j.createUninitialized(dtype.isDouble() ? DataType.DOUBLE : DataType.FLOAT, s, ordering);
+        }
+        // decoded a chunk at a time straight into the array's memory: the tensor exists once, off-heap
+        Pointer target = arr.data().addressPointer();
         int perChunk = Math.max(1, CHUNK / dtype.bytes());
-        ByteBuffer buf = ByteBuffer.allocate(Math.min(n, perChunk) * dtype.bytes()).order(order);
+        int chunkElements = Math.min(n, perChunk);
+        Object chunk = dtype.isDouble() ? new double[chunkElements] : new float[chunkElements];
+        ByteBuffer buf = ByteBuffer.allocate(chunkElements * dtype.bytes()).order(order);
         int done = 0;
         while (done < n) {
             int count = Math.min(perChunk, n - done);
@@ -92,6 +107,7 @@ public final class TensorData {
             buf.limit(count * dtype.bytes());
             while (buf.hasRemaining()) {
                 if (in.read(buf) < 0) {
+                    arr.close();
                     long expected = (long) n * dtype.bytes();
                     long got = (long) done * dtype.bytes() + buf.position();
                     throw new ModelFormatException(file, "tensor '" + tensor + "' is truncated: expected "
@@ -99,12 +115,20 @@ public final class TensorData {
                 }
             }
             buf.flip();
-            dtype.decode(buf, out, done, count);
+            dtype.decode(buf, chunk, 0, count);
+            if (dtype.isDouble()) {
+                new DoublePointer(target).position(done).put((double[]) chunk, 0, count);
+            } else {
+                new FloatPointer(target).position(done).put((float[]) chunk, 0, count);
+            }
             done += count;
         }
-        long[] s = shape.length == 0 ? new long[]{1} : shape;
-        INDArray arr = dtype.isDouble() ? Nd4j.create((double[]) out, s, ordering)
-                : Nd4j.create((float[]) out, s, ordering);
-        return ordering == 'c' ? arr : arr.dup('c');
+        Nd4j.getAffinityManager().tagLocation(arr, AffinityManager.Location.HOST);
+        if (ordering == 'c') {
+            return arr;
+        }
+        INDArray c = arr.dup('c');
+        arr.close();
+        return c;
     }
 }

@@ -10,11 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SingularValuesTests {
-    /** Long sides beyond one 2^20-element slab, with a partial last slab, accumulate the same Gram spectrum. */
+    /**
+     * Long sides beyond one slab, with a partial last slab, and Gram tiles with a partial last block accumulate the
+     * same Gram spectrum.
+     */
     @ParameterizedTest(name = "{0}x{1}")
-    @CsvSource({"3000, 400", "400, 3000", "5000, 300"})
+    @CsvSource({"7000, 600", "600, 7000", "9000, 300"})
     void gramAccumulatedOverSlabsMatchesGesvd(int rows, int cols) {
-        assertTrue(Math.max(rows, cols) > SingularValues.SLAB_ELEMENTS / Math.min(rows, cols), "needs several slabs");
+        int k = Math.min(rows, cols);
+        int len = Math.max(rows, cols);
+        assertTrue(len > SingularValues.slabRows(k, len) && len % SingularValues.slabRows(k, len) != 0,
+                "needs several slabs, the last one partial");
+        assertTrue(k > SingularValues.GRAM_BLOCK && k % SingularValues.GRAM_BLOCK != 0,
+                "needs several tiles, the last one partial");
         Nd4j.getRandom().setSeed(rows * 31L + cols);
         INDArray w = Nd4j.randn(DataType.FLOAT, rows, cols);
         double[] g = SingularValues.gram(w).values();

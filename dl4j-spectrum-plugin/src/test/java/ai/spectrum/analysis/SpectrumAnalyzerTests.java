@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +120,39 @@ class SpectrumAnalyzerTests {
             });
             assertEquals(6, total[0]);
             assertEquals(List.of(1, 2, 3, 4, 5, 6), done);
+        }
+
+        @Test
+        void threadsInsideALargeMatrixChangeNoBit() {
+            Nd4j.getRandom().setSeed(11);
+            // 3 Gram tiles (the last partial) and several slabs, tall and wide
+            INDArray tall = Nd4j.randn(DataType.FLOAT, 9000, 600);
+            INDArray wide = Nd4j.randn(DataType.FLOAT, 520, 7001).muliRowVector(Nd4j.rand(DataType.FLOAT, 1, 7001));
+            for (INDArray w : List.of(tall, wide)) {
+                ModuleScore one = SpectrumAnalyzer.builder().optThreads(1).build().score("w", "t", w);
+                for (int threads : new int[]{2, 3}) {
+                    assertEquals(one, SpectrumAnalyzer.builder().optThreads(threads).build().score("w", "t", w),
+                            threads + " threads");
+                }
+            }
+        }
+
+        @Test
+        void completedModulesAreTakenAsTheyAreAndNotAnalysedAgain() throws IOException {
+            NetworkWeights src = NetworkWeights.of("m", randomModel(2));
+            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optThreads(2).build();
+            ScanResult whole = analyzer.scan(src, ScanProgress.NOOP);
+            ModuleScore kept = whole.scores().get(1);
+            List<String> analysed = new ArrayList<>();
+            ScanResult resumed = analyzer.scan(src, new ScanProgress() {
+                @Override
+                public void moduleDone(ModuleScore score, int d, int t) {
+                    analysed.add(score.name());
+                }
+            }, Map.of(kept.name(), kept));
+            assertEquals(whole.scores(), resumed.scores());
+            assertEquals(3, analysed.size());
+            assertFalse(analysed.contains(kept.name()));
         }
 
         @Test

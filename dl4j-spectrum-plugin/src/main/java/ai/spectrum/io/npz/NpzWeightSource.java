@@ -129,6 +129,11 @@ public final class NpzWeightSource implements WeightSource {
     }
 
     @Override
+    public boolean loadsFreshArrays() {
+        return true;
+    }
+
+    @Override
     public void close() throws IOException {
         zip.close();
     }

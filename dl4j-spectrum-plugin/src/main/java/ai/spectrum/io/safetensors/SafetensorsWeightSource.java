@@ -28,13 +28,17 @@ import java.util.Optional;
  *
  * <p>Module names are tensor names without a trailing {@code .weight}; types follow
  * {@link ModuleTypes#fromPath}. Floating-point tensors (F64, F32, F16, BF16) of rank ≥ 2 are listed; 1-D tensors
- * only when asked for; scalars and integer/boolean tensors never. Order: the header's (for an index, its
+ * only when asked for; scalars and integer/boolean tensors never. A matrix of any other dtype (FP8, a quantized
+ * format) is an error rather than silently missing from the results. Order: the header's (for an index, its
  * {@code weight_map}'s).
  */
 public final class SafetensorsWeightSource implements WeightSource {
     private static final Logger LOG = LoggerFactory.getLogger(SafetensorsWeightSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String WEIGHT_SUFFIX = ".weight";
+    /** Integer and boolean dtypes: index buffers and masks, skipped. */
+    private static final java.util.Set<String> INTEGER_TYPES = java.util.Set.of("BOOL", "U8", "I8", "U16", "I16",
+            "U32", "I32", "U64", "I64");
 
     private final String modelId;
     private final List<SafetensorsFile> files;
@@ -129,6 +133,10 @@ public final class SafetensorsWeightSource implements WeightSource {
     private static void add(Map<String, Located> modules, SafetensorsFile f, SafetensorsFile.Tensor t,
                             boolean includeVectors) throws ModelFormatException {
         long[] shape = t.shape();
+        if (t.floatType().isEmpty() && shape.length >= 2 && !INTEGER_TYPES.contains(t.dtype())) {
+            throw new ModelFormatException(f.path(), "tensor '" + t.name() + "' has dtype " + t.dtype()
+                    + ", which spectrum does not read (it reads F64, F32, F16 and BF16 weights)");
+        }
         if (t.floatType().isEmpty() || shape.length == 0 || (shape.length == 1 && !includeVectors)) {
             LOG.debug("skipping tensor {} of {}", t, f.path());
             return;
@@ -172,6 +180,11 @@ public final class SafetensorsWeightSource implements WeightSource {
             throw new IllegalArgumentException("no module named '" + info.name() + "' in " + modelId);
         }
         return l.file().read(l.tensor());
+    }
+
+    @Override
+    public boolean loadsFreshArrays() {
+        return true;
     }
 
     @Override
