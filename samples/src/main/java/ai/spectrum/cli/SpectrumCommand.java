@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 import java.io.PrintStream;
 
 /**
- * {@code spectrum}: the command-line entry point. Its own subcommands are {@code scan}, {@code select},
- * {@code bench-svd}, {@code bench-scan} and {@code make-checkpoint}; demos and benchmarks ({@code demo}, {@code experiment}, {@code bench-train}, {@code sweep})
+ * {@code spectrum}: the command-line entry point. Its own subcommands are {@code scan}, {@code select} and
+ * {@code bench-svd}; demos and benchmarks ({@code demo}, {@code experiment}, {@code bench-train}, {@code sweep})
  * register from their side through {@link #newCommandLine(Object...)} (see {@code ai.spectrum.samples.SpectrumSamples},
  * the jar's main class). Every failure ends with one line on standard error and an exit code from {@link ExitCodes}.
  *
@@ -18,8 +18,7 @@ import java.io.PrintStream;
 @Command(name = "spectrum", mixinStandardHelpOptions = true, versionProvider = SpectrumCommand.Version.class,
         description = "Spectrum for Deeplearning4j: score weight matrices by signal-to-noise ratio and select the "
                 + "modules to train.",
-        subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class, BenchScanCommand.class,
-                MakeCheckpointCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ScanCommand.class, SelectCommand.class, BenchSvdCommand.class, CommandLine.HelpCommand.class})
 public final class SpectrumCommand implements Runnable {
     @picocli.CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

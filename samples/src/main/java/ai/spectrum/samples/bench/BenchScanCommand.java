@@ -1,9 +1,9 @@
-package ai.spectrum.cli;
+package ai.spectrum.samples.bench;
 
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.SpectrumAnalyzer;
-import ai.spectrum.samples.bench.CheckpointShape;
-import ai.spectrum.samples.bench.SyntheticCheckpoint;
+import ai.spectrum.cli.ExitCodes;
+import ai.spectrum.cli.SpectrumCommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench-scan", mixinStandardHelpOptions = true,
         description = "Whole-process 'spectrum scan' of a (synthetic) checkpoint vs the numpy reference on the same "
                 + "files: time ratio and peak RSS of each, plus one 4096x4096 matrix with 1 and 2 threads.")
-final class BenchScanCommand implements Callable<Integer> {
+public final class BenchScanCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Runs a command, then prints its exit code, wall seconds, peak RSS in KiB and CPU seconds on the last line. */
     private static final String MEASURE = "import resource, subprocess, sys, time\n"

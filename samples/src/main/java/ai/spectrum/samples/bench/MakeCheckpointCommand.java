@@ -1,7 +1,6 @@
-package ai.spectrum.cli;
+package ai.spectrum.samples.bench;
 
-import ai.spectrum.samples.bench.CheckpointShape;
-import ai.spectrum.samples.bench.SyntheticCheckpoint;
+import ai.spectrum.cli.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "make-checkpoint", mixinStandardHelpOptions = true,
         description = "Write a synthetic safetensors checkpoint with a real model's tensor names and shapes: seeded "
                 + "noise with log-normal feature scales plus a low-rank signal. Streams; memory stays small.")
-final class MakeCheckpointCommand implements Callable<Integer> {
+public final class MakeCheckpointCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -50,7 +49,7 @@ final class MakeCheckpointCommand implements Callable<Integer> {
             written = SyntheticCheckpoint.write(s, out, seed, n);
         } catch (IOException e) {
             throw new ExitCodes.OutputException("cannot write the checkpoint to " + out + ": "
-                    + ErrorHandler.describe(e), e);
+                    + ExitCodes.describe(e), e);
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, %d tensors, %,d data bytes, seed %d) in %.1f s%n",
                 written, s.name(), s.tensors().size(), s.dataBytes(), seed, (System.nanoTime() - t0) / 1e9);
