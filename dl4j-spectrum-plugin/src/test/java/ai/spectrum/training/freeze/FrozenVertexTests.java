@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -97,12 +99,9 @@ class FrozenVertexTests {
         Nd4j.getRandom().setSeed(seed);
         List<MultiDataSet> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            INDArray ids = Nd4j.rand(16, 1).muli(20).castTo(org.nd4j.linalg.api.buffer.DataType.INT).castTo(
-                    org.nd4j.linalg.api.buffer.DataType.FLOAT);
-            INDArray types = Nd4j.rand(16, 1).muli(2).castTo(org.nd4j.linalg.api.buffer.DataType.INT).castTo(
-                    org.nd4j.linalg.api.buffer.DataType.FLOAT);
-            INDArray positions = Nd4j.rand(16, 1).muli(6).castTo(org.nd4j.linalg.api.buffer.DataType.INT).castTo(
-                    org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            INDArray ids = indices(20);
+            INDArray types = indices(2);
+            INDArray positions = indices(6);
             INDArray y = Nd4j.zeros(16, 3);
             for (int r = 0; r < 16; r++) {
                 y.putScalar(r, (r + i) % 3, 1.0);
@@ -110,6 +109,11 @@ class FrozenVertexTests {
             out.add(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{ids, types, positions}, new INDArray[]{y}));
         }
         return out;
+    }
+
+    /** 16 random indices below {@code n}, as a {@code [16, 1]} float column. */
+    private static INDArray indices(int n) {
+        return Nd4j.rand(16, 1).muli(n).castTo(DataType.INT).castTo(DataType.FLOAT);
     }
 
     private static Map<String, INDArray> train(ComputationGraph g, List<MultiDataSet> data) {
@@ -144,7 +148,7 @@ class FrozenVertexTests {
 
     /** Which vertices DL4J's backprop skips (FrozenLayer or FrozenVertex), read from the vertex array. */
     private static Set<String> skipped(ComputationGraph g) {
-        Set<String> out = new java.util.TreeSet<>();
+        Set<String> out = new TreeSet<>();
         for (GraphVertex v : g.getVertices()) {
             if (v instanceof FrozenVertex || v.hasLayer() && v.getLayer() instanceof FrozenLayer) {
                 out.add(v.getVertexName());
