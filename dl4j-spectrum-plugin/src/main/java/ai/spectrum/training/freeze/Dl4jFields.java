@@ -1,6 +1,7 @@
 package ai.spectrum.training.freeze;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.BaseWrapperVertex;
 import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.layers.samediff.SameDiffLayer;
@@ -45,6 +46,11 @@ final class Dl4jFields {
     /** A layer's network data type, for the frozen SameDiff path's placeholders. */
     static final DeclaredField LAYER_DATA_TYPE = new DeclaredField(AbstractLayer.class, "dataType");
 
+    /** The graph's name → vertex map, kept in step when a vertex is wrapped in {@code FrozenVertex}. */
+    static final DeclaredField GRAPH_VERTICES_MAP = new DeclaredField(ComputationGraph.class, "verticesMap");
+    /** The vertex a {@code FrozenVertex} wraps (no getter), restored when the vertex trains again. */
+    static final DeclaredField WRAPPER_VERTEX_UNDERLYING = new DeclaredField(BaseWrapperVertex.class, "underlying");
+
     private Dl4jFields() {
     }
 
@@ -52,6 +58,7 @@ final class Dl4jFields {
     static List<DeclaredField> all() {
         return List.of(GRAPH_FLATTENED_GRADIENTS, GRAPH_SOLVER, STACK_FLATTENED_GRADIENTS, STACK_SOLVER,
                 STACK_LAYER_MAP, STEP_FUNCTION, LAYER_GRADIENTS_FLATTENED, LAYER_GRADIENT_VIEWS, SAMEDIFF_GRADIENTS,
-                SAMEDIFF_GRAD_TABLE, SAMEDIFF_OUTPUT_GRADIENTS, SAMEDIFF_OUTPUT_GRAD_TABLE, LAYER_DATA_TYPE);
+                SAMEDIFF_GRAD_TABLE, SAMEDIFF_OUTPUT_GRADIENTS, SAMEDIFF_OUTPUT_GRAD_TABLE, LAYER_DATA_TYPE,
+                GRAPH_VERTICES_MAP, WRAPPER_VERTEX_UNDERLYING);
     }
 }

@@ -18,7 +18,8 @@ import java.util.Set;
  * Applies a {@link FreezePlan} to a live network between iterations.
  *
  * <p>Per layer: structural layers become DL4J {@code FrozenLayer}s (no backprop, no gradient, forced inference mode,
- * exactly what {@code TransferLearning.setFeatureExtractor} does); layers with some frozen parameters are wrapped in
+ * exactly what {@code TransferLearning.setFeatureExtractor} does), and non-layer vertices between them
+ * {@code FrozenVertex}es; layers with some frozen parameters are wrapped in
  * {@link SelectiveFreezeLayer}; trainable layers get their original runtime layer and configuration back. The network
  * configuration is changed together with the runtime layers, so save/restore and {@code clone()} keep the freeze.
  * Then the gradient array is re-allocated — by default a compact one with room only for layers that write gradients
@@ -107,6 +108,8 @@ final class Freezer {
             adapter.replace(name, runtime, conf);
             changed++;
         }
+        // parameter-free vertices: no gradient segment or optimizer state, so no re-allocation needed for them
+        adapter.syncFrozenVertices(plan.structural());
         long before = UpdaterStates.stateLength(old);
         boolean compact = compactGradient && adapter.supportsCompactGradient();
         if (changed == 0 && installed != null && layoutIntact(adapter, compact)) {

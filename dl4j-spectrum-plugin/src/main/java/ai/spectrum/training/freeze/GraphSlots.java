@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.VertexIndices;
+import org.deeplearning4j.nn.graph.vertex.impl.FrozenVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
@@ -14,7 +15,6 @@ import org.deeplearning4j.optimize.api.ConvexOptimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,64 +44,91 @@ final class GraphSlots extends NetworkSlots {
                 .setLayerConf(conf);
     }
 
+    /**
+     * Every layer closed under ancestors: with the non-layer vertices between them frozen structurally too
+     * ({@link #syncFrozenVertices}), backprop never needs to pass through any of them.
+     */
     @Override
     Set<String> structurallyFreezable(Set<String> fullyFrozen) {
         GraphVertex[] vertices = graph.getVertices();
-        int[] order = graph.topologicalSortOrder();
-        Set<String> demoted = new HashSet<>();
-        while (true) {
-            Map<Integer, Boolean> closed = new HashMap<>();
-            for (int idx : order) {
-                GraphVertex v = vertices[idx];
-                boolean c;
-                if (v.isInputVertex()) {
-                    c = true;
-                } else {
-                    c = !v.hasLayer() || (fullyFrozen.contains(v.getVertexName()) && !demoted.contains(v.getVertexName()));
-                    VertexIndices[] in = v.getInputVertices();
-                    for (int k = 0; c && in != null && k < in.length; k++) {
-                        c = closed.get(in[k].getVertexIndex());
-                    }
-                }
-                closed.put(idx, c);
-            }
-            // A non-layer vertex none of whose consumers runs backprop would never receive a gradient, and DL4J
-            // would fail with "all epsilons not set": keep its layer consumers on the backprop path instead.
-            Map<Integer, Boolean> receives = new HashMap<>();
-            boolean changed = false;
-            for (int i = order.length - 1; i >= 0; i--) {
-                int idx = order[i];
-                GraphVertex v = vertices[idx];
-                if (v.isInputVertex() || v.hasLayer()) {
-                    receives.put(idx, !(v.hasLayer() && closed.get(idx)));
-                    continue;
-                }
-                VertexIndices[] out = v.getOutputVertices();
-                boolean any = out == null || out.length == 0;
-                for (int k = 0; !any && k < out.length; k++) {
-                    any = receives.get(out[k].getVertexIndex());
-                }
-                receives.put(idx, any);
-                if (!any) {
-                    for (VertexIndices o : out) {
-                        GraphVertex ov = vertices[o.getVertexIndex()];
-                        if (ov.hasLayer() && demoted.add(ov.getVertexName())) {
-                            changed = true;
-                        }
-                    }
-                }
-            }
-            if (!changed) {
-                Set<String> result = new HashSet<>();
-                for (int idx : order) {
-                    GraphVertex v = vertices[idx];
-                    if (v.hasLayer() && closed.get(idx)) {
-                        result.add(v.getVertexName());
-                    }
-                }
-                return result;
+        boolean[] closed = closed(fullyFrozen);
+        Set<String> result = new HashSet<>();
+        for (int idx : graph.topologicalSortOrder()) {
+            if (vertices[idx].hasLayer() && closed[idx]) {
+                result.add(vertices[idx].getVertexName());
             }
         }
+        return result;
+    }
+
+    /**
+     * Per vertex index, whether it is closed under ancestors: an input; a layer in {@code frozenLayers} whose inputs
+     * are closed; a non-layer vertex without parameters whose inputs are closed. A non-layer vertex with parameters
+     * (e.g. a {@code SameDiffVertex}) trains, so it and everything above it stays on the backprop path.
+     */
+    private boolean[] closed(Set<String> frozenLayers) {
+        GraphVertex[] vertices = graph.getVertices();
+        boolean[] closed = new boolean[vertices.length];
+        for (int idx : graph.topologicalSortOrder()) {
+            GraphVertex v = vertices[idx];
+            boolean c;
+            if (v.isInputVertex()) {
+                c = true;
+            } else {
+                c = v.hasLayer() ? frozenLayers.contains(v.getVertexName()) : v.numParams() == 0;
+                VertexIndices[] in = v.getInputVertices();
+                for (int k = 0; c && in != null && k < in.length; k++) {
+                    c = closed[in[k].getVertexIndex()];
+                }
+            }
+            closed[idx] = c;
+        }
+        return closed;
+    }
+
+    /**
+     * Wraps every parameter-free non-layer vertex whose inputs are all structural layers, inputs or such vertices in
+     * DL4J's {@code FrozenVertex} (DL4J's backprop skips it, as after {@code TransferLearning.setFeatureExtractor}),
+     * and unwraps the others; the runtime vertex array, the name → vertex map and the configuration change together,
+     * so save/restore and {@code clone()} keep the frozen vertices.
+     *
+     * @return number of vertices swapped
+     */
+    @Override
+    int syncFrozenVertices(Set<String> structuralLayers) {
+        GraphVertex[] vertices = graph.getVertices();
+        boolean[] closed = closed(structuralLayers);
+        @SuppressWarnings("unchecked")
+        Map<String, GraphVertex> byName = (Map<String, GraphVertex>) Dl4jFields.GRAPH_VERTICES_MAP.get(graph);
+        Map<String, org.deeplearning4j.nn.conf.graph.GraphVertex> confs = graph.getConfiguration().getVertices();
+        int swapped = 0;
+        for (int idx : graph.topologicalSortOrder()) {
+            GraphVertex v = vertices[idx];
+            if (v.isInputVertex() || v.hasLayer() || v.numParams() != 0) {
+                continue;
+            }
+            String name = v.getVertexName();
+            org.deeplearning4j.nn.conf.graph.GraphVertex conf = confs.get(name);
+            boolean frozen = v instanceof FrozenVertex;
+            boolean confFrozen = conf instanceof org.deeplearning4j.nn.conf.graph.FrozenVertex;
+            if (frozen == closed[idx] && confFrozen == closed[idx] && byName.get(name) == v) {
+                continue;
+            }
+            GraphVertex inner = v;
+            while (inner instanceof FrozenVertex) {
+                inner = (GraphVertex) Dl4jFields.WRAPPER_VERTEX_UNDERLYING.get(inner);
+            }
+            org.deeplearning4j.nn.conf.graph.GraphVertex innerConf = conf;
+            while (innerConf instanceof org.deeplearning4j.nn.conf.graph.FrozenVertex f) {
+                innerConf = f.getUnderlying();
+            }
+            GraphVertex runtime = closed[idx] ? new FrozenVertex(inner) : inner;
+            vertices[idx] = runtime;
+            byName.put(name, runtime);
+            confs.put(name, closed[idx] ? new org.deeplearning4j.nn.conf.graph.FrozenVertex(innerConf) : innerConf);
+            swapped++;
+        }
+        return swapped;
     }
 
     @Override

@@ -57,9 +57,18 @@ abstract class NetworkSlots {
 
     /**
      * The subset of {@code fullyFrozen} layers that can be swapped to DL4J's {@code FrozenLayer}: backprop would never
-     * need to pass through them (closed under ancestors, and no vertex left without an incoming gradient).
+     * need to pass through them (closed under ancestors; the non-layer vertices among them are frozen by
+     * {@link #syncFrozenVertices}).
      */
     abstract Set<String> structurallyFreezable(Set<String> fullyFrozen);
+
+    /**
+     * Freezes structurally the non-layer vertices that sit only on {@code structuralLayers} (no backprop through them)
+     * and restores the others, runtime and configuration together; a no-op for networks without such vertices.
+     *
+     * @return number of vertices swapped
+     */
+    abstract int syncFrozenVertices(Set<String> structuralLayers);
 
     /** Re-allocates the flattened gradient array and re-binds every layer's gradient views. */
     abstract void initGradientsView();

@@ -58,6 +58,11 @@ final class StackSlots extends NetworkSlots {
     }
 
     @Override
+    int syncFrozenVertices(Set<String> structuralLayers) {
+        return 0;
+    }
+
+    @Override
     void initGradientsView() {
         net.initGradientsView();
     }

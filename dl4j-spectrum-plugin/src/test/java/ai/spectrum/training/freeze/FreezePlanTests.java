@@ -41,13 +41,13 @@ class FreezePlanTests {
     }
 
     @Test
-    @DisplayName("a graph vertex whose consumers would all be frozen keeps one consumer on the backprop path")
-    void vertexNeverStarved() {
+    @DisplayName("a layer above a graph vertex on frozen layers only is structural too (the vertex is frozen with it)")
+    void layerAboveFrozenVertexIsStructural() {
         ComputationGraph g = diamond();
         NetworkSlots a = NetworkSlots.of(Dl4jNetwork.of(g));
         FreezePlan plan = FreezePlan.forModules(a, a.network().weights(), Set.of("out"));
-        assertEquals(Set.of("d0", "d1"), plan.structural());
-        assertEquals(Set.of("d2"), plan.selective());
+        assertEquals(Set.of("d0", "d1", "d2"), plan.structural());
+        assertEquals(Set.of(), plan.selective());
         Freezer.apply(a, plan);
         Map<String, INDArray> before = TestNets.snapshot(g.paramTable());
         g.fit(TestNets.iterator(TestNets.batches(3, 1)));
