@@ -82,6 +82,7 @@ public final class SpectrumListener implements TrainingListener {
     private final long seed;
     private final SpectrumSelector selector;
     private final boolean compactGradient;
+    private final NetworkFreeze.NormLayers normLayers;
 
     private final List<SelectionEvent> history = new CopyOnWriteArrayList<>();
     private final Observations observations = new Observations();
@@ -102,6 +103,7 @@ public final class SpectrumListener implements TrainingListener {
         this.strategy = b.strategy != null ? b.strategy : SelectionStrategy.snr(b.rule, b.analyzerThreads);
         this.seed = b.seed;
         this.compactGradient = b.compactGradient;
+        this.normLayers = b.normLayers;
         this.selector = SpectrumSelector.builder().optTopPercent(topPercent)
                 .optMinSnr(strategy.scoresAreSnr() ? minSnr : Double.NEGATIVE_INFINITY)
                 .optAlwaysTrain(alwaysTrain.toArray(String[]::new)).build();
@@ -254,7 +256,7 @@ public final class SpectrumListener implements TrainingListener {
         Dl4jNetwork a = Dl4jNetwork.of(model);
         attached = model;
         adapter = a;
-        freeze = NetworkFreeze.of(a, compactGradient);
+        freeze = NetworkFreeze.of(a, compactGradient, normLayers);
         observations.clear();
         hasSelection = false;
         selected = Set.of();
@@ -347,6 +349,7 @@ public final class SpectrumListener implements TrainingListener {
         private long seed = 42;
         private int analyzerThreads = 1;
         private boolean compactGradient = true;
+        private NetworkFreeze.NormLayers normLayers = NetworkFreeze.NormLayers.WITH_INPUT_LAYER;
         private final Set<String> snrOptionsSet = new LinkedHashSet<>();
         private boolean minSnrSet;
 
@@ -430,6 +433,17 @@ public final class SpectrumListener implements TrainingListener {
          */
         public Builder optCompactGradient(boolean compact) {
             this.compactGradient = compact;
+            return this;
+        }
+
+        /**
+         * When layers with parameters but no weight matrix (batch normalization, SameDiff norm layers) train; default
+         * {@link NetworkFreeze.NormLayers#WITH_INPUT_LAYER}: with the weight layer feeding them, so that selecting
+         * every module trains exactly as without the listener, and a frozen feature extractor keeps its batch
+         * statistics as in DL4J's {@code TransferLearning}.
+         */
+        public Builder optNormLayers(NetworkFreeze.NormLayers rule) {
+            this.normLayers = Objects.requireNonNull(rule, "rule");
             return this;
         }
 
