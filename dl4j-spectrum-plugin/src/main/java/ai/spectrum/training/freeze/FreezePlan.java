@@ -2,6 +2,7 @@ package ai.spectrum.training.freeze;
 
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.dl4j.Wrappers;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
 
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -97,7 +98,17 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
                 fullyFrozen.add(layer);
             }
         }
-        return new FreezePlan(frozen, adapter.structurallyFreezable(fullyFrozen));
+        return new FreezePlan(frozen, withoutOutputLayers(adapter, adapter.structurallyFreezable(fullyFrozen)));
+    }
+
+    /**
+     * DL4J's {@code FrozenLayer} refuses output layers ("Output Layers are not allowed to be frozen"): a frozen output
+     * layer (e.g. the unselected head of a multi-task graph) is frozen through {@link SelectiveFreezeLayer} instead.
+     */
+    private static Set<String> withoutOutputLayers(NetworkSlots adapter, Set<String> structural) {
+        Set<String> out = new HashSet<>(structural);
+        out.removeIf(l -> Wrappers.unfrozen(adapter.layer(l)) instanceof IOutputLayer);
+        return out;
     }
 
     /** Per layer with weight matrices, whether any of them trains. */
