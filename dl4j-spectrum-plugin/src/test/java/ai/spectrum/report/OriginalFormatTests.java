@@ -54,6 +54,20 @@ class OriginalFormatTests {
             assertEquals(expected, OriginalFormat.unfrozenParametersYaml(select(scores, percent)));
         }
 
+        @ParameterizedTest(name = "{0} at {1}%")
+        @CsvSource({"HuggingFaceTB-SmolLM-135M, 25", "HuggingFaceTB-SmolLM-135M, 50",
+                "TinyLlama-TinyLlama-v1.1, 25", "TinyLlama-TinyLlama-v1.1, 50"})
+        @DisplayName("a results file nested by type gives the published YAML byte for byte")
+        void nestedResultsGiveTheSameYaml(String model, int percent) throws IOException {
+            List<ModuleScore> scores = OriginalFormat.readResultsJson(reference("snr_results_" + model
+                    + "_sorted.json"));
+            String expected = Files.readString(reference(
+                    "snr_results_" + model + "_unfrozenparameters_" + percent + "percent.yaml"), StandardCharsets.UTF_8);
+            assertEquals(expected, OriginalFormat.unfrozenParametersYaml(select(scores, percent)));
+            assertEquals(OriginalFormat.readResultsJson(reference("snr_results_" + model + ".json")).size(),
+                    scores.size());
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {"HuggingFaceTB-SmolLM-135M", "TinyLlama-TinyLlama-v1.1"})
         void sortedJsonHasTheSameGroupsOrdersAndValues(String model) throws IOException {
@@ -139,6 +153,14 @@ class OriginalFormatTests {
             Files.writeString(f, "{\"a\": {\"snr\": 1.0, \"ty");
             IOException e = assertThrows(IOException.class, () -> OriginalFormat.readResultsJson(f));
             assertTrue(e.getMessage().startsWith("not valid JSON"), e.getMessage());
+        }
+
+        @Test
+        void flatAndNestedEntriesDoNotMix(@TempDir Path dir) throws IOException {
+            Path f = dir.resolve("t.json");
+            Files.writeString(f, "{\"a.0.q\": {\"snr\": 1.0, \"type\": \"q\"}, \"k\": {\"a.0.k\": 2.0}}");
+            IOException e = assertThrows(IOException.class, () -> OriginalFormat.readResultsJson(f));
+            assertTrue(e.getMessage().contains("'k'"), e.getMessage());
         }
 
         @Test
