@@ -347,7 +347,7 @@ public final class SpectrumListener implements TrainingListener {
         private final List<String> alwaysTrain = new ArrayList<>();
         private SelectionStrategy strategy;
         private long seed = 42;
-        private int analyzerThreads = 1;
+        private int analyzerThreads = Runtime.getRuntime().availableProcessors();
         private boolean compactGradient = true;
         private NetworkFreeze.NormLayers normLayers = NetworkFreeze.NormLayers.WITH_INPUT_LAYER;
         private final Set<String> snrOptionsSet = new LinkedHashSet<>();
@@ -411,7 +411,10 @@ public final class SpectrumListener implements TrainingListener {
             return this;
         }
 
-        /** Threads for the default SNR strategy's analyzer, ≥ 1; default 1. Not together with optStrategy. */
+        /**
+         * Threads for the default SNR strategy's analyzer, ≥ 1; default the number of available processors (a
+         * selection waits for the analyzer, and training is paused meanwhile). Not together with optStrategy.
+         */
         public Builder optAnalyzerThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
