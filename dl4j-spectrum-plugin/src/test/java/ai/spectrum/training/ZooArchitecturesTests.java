@@ -12,7 +12,6 @@ import org.deeplearning4j.zoo.model.Darknet19;
 import org.deeplearning4j.zoo.model.FaceNetNN4Small2;
 import org.deeplearning4j.zoo.model.InceptionResNetV1;
 import org.deeplearning4j.zoo.model.LeNet;
-import org.deeplearning4j.zoo.model.NASNet;
 import org.deeplearning4j.zoo.model.ResNet50;
 import org.deeplearning4j.zoo.model.SqueezeNet;
 import org.deeplearning4j.zoo.model.TextGenerationLSTM;
@@ -49,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * iterations): no crash, frozen weight matrices bit-identical across iterations, a selected one changes, and a
  * checkpoint (with updater) restores and resumes with the same freeze. The large architectures run only with
  * {@code -Dspectrum.zoo.heavy=true}. Not covered: {@code SimpleCNN} (its last layer is an activation layer, so DL4J
- * itself cannot fit it) and the YOLO models (their output layer needs bounding-box labels).
+ * itself cannot fit it), the YOLO models (their output layer needs bounding-box labels) and {@code NASNet} (its
+ * configuration fails to build in DL4J 1.0.0-M2.1: "Cannot calculate activation types if no inputs have been set").
  */
 class ZooArchitecturesTests {
     private static final int CLASSES = 4;
@@ -78,12 +78,9 @@ class ZooArchitecturesTests {
                         .inputShape(new int[]{3, 32, 32}).build(), 3, 32, 32),
                 zoo("VGG19", () -> VGG19.builder().numClasses(CLASSES).seed(SEED)
                         .inputShape(new int[]{3, 32, 32}).build(), 3, 32, 32),
-                zoo("ResNet50", () -> ResNet50.builder().numClasses(CLASSES).seed(SEED)
-                        .inputShape(new int[]{3, 64, 64}).build(), 3, 64, 64),
+                zoo("ResNet50", () -> ResNet50.builder().numClasses(CLASSES).seed(SEED).build(), 3, 224, 224),
                 zoo("Xception", () -> Xception.builder().numClasses(CLASSES).seed(SEED)
                         .inputShape(new int[]{3, 71, 71}).build(), 3, 71, 71),
-                zoo("NASNet", () -> NASNet.builder().numClasses(CLASSES).seed(SEED)
-                        .inputShape(new int[]{3, 64, 64}).build(), 3, 64, 64),
                 zoo("InceptionResNetV1", () -> InceptionResNetV1.builder().numClasses(CLASSES).seed(SEED).build(),
                         3, 160, 160),
                 zoo("FaceNetNN4Small2", () -> FaceNetNN4Small2.builder().numClasses(CLASSES).seed(SEED).build(),
