@@ -133,6 +133,14 @@ public abstract sealed class Dl4jNetwork permits GraphNetwork, StackNetwork {
     public abstract List<String> layerNames();
 
     /**
+     * The layer slots whose output reaches a slot directly or through vertices without a layer (merge, add, …), in
+     * input order; empty for a slot fed only by the network's input.
+     *
+     * @throws IllegalArgumentException if there is no such slot
+     */
+    public abstract List<String> feedingLayers(String name);
+
+    /**
      * The current runtime layer of a slot (possibly a freeze wrapper; {@link Wrappers#unfrozen} looks through it).
      *
      * @throws IllegalArgumentException if there is no such slot

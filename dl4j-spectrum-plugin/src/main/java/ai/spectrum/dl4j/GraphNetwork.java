@@ -10,10 +10,15 @@ import org.deeplearning4j.nn.graph.vertex.VertexIndices;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@link Dl4jNetwork} of a {@link ComputationGraph}: slots are layer vertices in topological order. */
 final class GraphNetwork extends Dl4jNetwork {
@@ -61,6 +66,31 @@ final class GraphNetwork extends Dl4jNetwork {
             throw new IllegalArgumentException("no layer vertex named '" + name + "'");
         }
         return v;
+    }
+
+    @Override
+    public List<String> feedingLayers(String name) {
+        GraphVertex[] vertices = graph.getVertices();
+        Set<String> out = new LinkedHashSet<>();
+        Set<Integer> seen = new HashSet<>();
+        Deque<VertexIndices> todo = new ArrayDeque<>(inputsOf(vertex(name)));
+        while (!todo.isEmpty()) {
+            GraphVertex v = vertices[todo.removeFirst().getVertexIndex()];
+            if (!seen.add(v.getVertexIndex())) {
+                continue;
+            }
+            if (v.hasLayer()) {
+                out.add(v.getVertexName());
+            } else if (!v.isInputVertex()) {
+                todo.addAll(inputsOf(v));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<VertexIndices> inputsOf(GraphVertex v) {
+        VertexIndices[] in = v.getInputVertices();
+        return in == null ? List.of() : List.of(in);
     }
 
     @Override

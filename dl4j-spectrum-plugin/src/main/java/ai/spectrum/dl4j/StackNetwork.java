@@ -69,6 +69,12 @@ final class StackNetwork extends Dl4jNetwork {
     }
 
     @Override
+    public List<String> feedingLayers(String name) {
+        int i = indexOf(name);
+        return i == 0 ? List.of() : List.of(layerNames().get(i - 1));
+    }
+
+    @Override
     public Layer layer(String name) {
         return net.getLayer(indexOf(name));
     }

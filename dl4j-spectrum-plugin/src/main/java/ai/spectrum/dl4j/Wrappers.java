@@ -32,6 +32,23 @@ public final class Wrappers {
         }
     }
 
+    /**
+     * The layer configuration behind DL4J's freeze wrappers ({@code FrozenLayer}, {@code FrozenLayerWithBackprop});
+     * other wrappers ({@code TimeDistributed}, {@code LastTimeStep}, …) are kept.
+     */
+    public static org.deeplearning4j.nn.conf.layers.Layer unfrozen(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        org.deeplearning4j.nn.conf.layers.Layer c = conf;
+        while (true) {
+            if (c instanceof FrozenLayer f) {
+                c = f.getLayer();
+            } else if (c instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop f) {
+                c = f.getUnderlying();
+            } else {
+                return c;
+            }
+        }
+    }
+
     /** The innermost runtime layer behind every runtime wrapper layer. */
     public static Layer innermost(Layer layer) {
         Layer l = layer;

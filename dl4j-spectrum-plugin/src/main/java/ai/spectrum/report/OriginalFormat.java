@@ -91,9 +91,12 @@ public final class OriginalFormat {
     }
 
     /**
-     * Reads a results JSON written by the original tool or by {@link #resultsJson}.
+     * Reads a results JSON written by the original tool or by {@link #resultsJson}, in either of the original tool's
+     * two shapes: flat ({@code {module: {"snr": …, "type": …}}}, as {@link #resultsJson} writes it) or nested by type
+     * ({@code {type: {module: snr}}}, as the {@code _sorted.json} files and some of the original repository's results
+     * files are stored). Modules keep the file's order.
      *
-     * @throws IOException if the file is missing, not JSON, or not of the results shape (the message names the
+     * @throws IOException if the file is missing, not JSON, or not of either results shape (the message names the
      *                     file and the offending entry)
      */
     public static List<ModuleScore> readResultsJson(Path file) throws IOException {
@@ -109,20 +112,43 @@ public final class OriginalFormat {
             throw new IOException("not a Spectrum results file (expected a JSON object): " + file);
         }
         List<ModuleScore> out = new ArrayList<>();
+        Boolean nested = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode snr = e.getValue().get("snr");
             JsonNode type = e.getValue().get("type");
-            if (snr == null || !snr.isNumber() || type == null || !type.isTextual()) {
+            boolean flat = snr != null && snr.isNumber() && type != null && type.isTextual();
+            boolean byType = !flat && isTypeGroup(e.getValue());
+            if ((!flat && !byType) || (nested != null && nested != byType)) {
                 throw new IOException("not a Spectrum results file: entry '" + e.getKey() + "' in " + file
-                        + " needs a numeric \"snr\" and a string \"type\"");
+                        + " needs a numeric \"snr\" and a string \"type\" (flat results) or must map module names to"
+                        + " numbers (results nested by type), like the entries before it");
             }
-            out.add(ModuleScore.ofValue(e.getKey(), type.asText(), snr.doubleValue()));
+            nested = byType;
+            if (flat) {
+                out.add(ModuleScore.ofValue(e.getKey(), type.asText(), snr.doubleValue()));
+            } else {
+                e.getValue().fields().forEachRemaining(m ->
+                        out.add(ModuleScore.ofValue(m.getKey(), e.getKey(), m.getValue().doubleValue())));
+            }
         }
         if (out.isEmpty()) {
             throw new IOException("results file has no modules: " + file);
         }
         return out;
+    }
+
+    /** Whether a node is a non-empty {@code {module: number}} object (one type of a nested results file). */
+    private static boolean isTypeGroup(JsonNode node) {
+        if (!node.isObject() || node.isEmpty()) {
+            return false;
+        }
+        for (JsonNode v : node) {
+            if (!v.isNumber()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

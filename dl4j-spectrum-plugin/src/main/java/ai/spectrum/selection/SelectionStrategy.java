@@ -50,7 +50,8 @@ public interface SelectionStrategy {
 
     /**
      * Spectrum's weight-spectrum SNR (Marchenko–Pastur), computed with {@link ai.spectrum.analysis.SpectrumAnalyzer}
-     * on the live weights. The default strategy.
+     * on the live weights. The default strategy. A degenerate matrix (all zero, e.g. PReLU's alpha at
+     * initialization, or not finite) scores 0 instead of stopping training.
      *
      * @param rule    which SNR rule
      * @param threads analyzer threads, ≥ 1

@@ -47,7 +47,9 @@ final class Strategies {
         /** Scans the modules whose weights changed since the last selection; reuses the others' scores. */
         @Override
         public Choice choose(SelectionContext context) {
-            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optRule(rule).optThreads(threads).build();
+            // not strict: an all-zero matrix (e.g. PReLU's alpha at initialization) must not stop training
+            SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optRule(rule).optThreads(threads).optStrict(false)
+                    .build();
             NetworkWeights weights = context.weights();
             List<WeightInfo> toScan = new ArrayList<>();
             for (NetworkWeights.Entry e : weights.entries()) {
@@ -89,10 +91,18 @@ final class Strategies {
             Map<String, Double> out = new LinkedHashMap<>();
             for (NetworkWeights.Entry e : weights.entries()) {
                 String n = e.info().name();
-                out.put(n, fresh.containsKey(n) ? fresh.get(n) : context.frozenScores().get(n));
+                out.put(n, fresh.containsKey(n) ? orZero(fresh.get(n)) : context.frozenScores().get(n));
             }
             return new Choice(out, Set.of());
         }
+    }
+
+    /**
+     * A degenerate matrix (all zero, or not finite) has no SNR; it scores 0, below every real SNR, so it trains only
+     * when the percentage reaches it (always at 100 %) or an always-train pattern names it.
+     */
+    private static double orZero(double snr) {
+        return Double.isNaN(snr) ? 0.0 : snr;
     }
 
     /** Random scores. */

@@ -82,6 +82,7 @@ public final class SpectrumListener implements TrainingListener {
     private final long seed;
     private final SpectrumSelector selector;
     private final boolean compactGradient;
+    private final NetworkFreeze.NormLayers normLayers;
 
     private final List<SelectionEvent> history = new CopyOnWriteArrayList<>();
     private final Observations observations = new Observations();
@@ -102,6 +103,7 @@ public final class SpectrumListener implements TrainingListener {
         this.strategy = b.strategy != null ? b.strategy : SelectionStrategy.snr(b.rule, b.analyzerThreads);
         this.seed = b.seed;
         this.compactGradient = b.compactGradient;
+        this.normLayers = b.normLayers;
         this.selector = SpectrumSelector.builder().optTopPercent(topPercent)
                 .optMinSnr(strategy.scoresAreSnr() ? minSnr : Double.NEGATIVE_INFINITY)
                 .optAlwaysTrain(alwaysTrain.toArray(String[]::new)).build();
@@ -254,7 +256,7 @@ public final class SpectrumListener implements TrainingListener {
         Dl4jNetwork a = Dl4jNetwork.of(model);
         attached = model;
         adapter = a;
-        freeze = NetworkFreeze.of(a, compactGradient);
+        freeze = NetworkFreeze.of(a, compactGradient, normLayers);
         observations.clear();
         hasSelection = false;
         selected = Set.of();
@@ -345,8 +347,9 @@ public final class SpectrumListener implements TrainingListener {
         private final List<String> alwaysTrain = new ArrayList<>();
         private SelectionStrategy strategy;
         private long seed = 42;
-        private int analyzerThreads = 1;
+        private int analyzerThreads = Runtime.getRuntime().availableProcessors();
         private boolean compactGradient = true;
+        private NetworkFreeze.NormLayers normLayers = NetworkFreeze.NormLayers.WITH_INPUT_LAYER;
         private final Set<String> snrOptionsSet = new LinkedHashSet<>();
         private boolean minSnrSet;
 
@@ -408,7 +411,10 @@ public final class SpectrumListener implements TrainingListener {
             return this;
         }
 
-        /** Threads for the default SNR strategy's analyzer, ≥ 1; default 1. Not together with optStrategy. */
+        /**
+         * Threads for the default SNR strategy's analyzer, ≥ 1; default the number of available processors (a
+         * selection waits for the analyzer, and training is paused meanwhile). Not together with optStrategy.
+         */
         public Builder optAnalyzerThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
@@ -430,6 +436,17 @@ public final class SpectrumListener implements TrainingListener {
          */
         public Builder optCompactGradient(boolean compact) {
             this.compactGradient = compact;
+            return this;
+        }
+
+        /**
+         * When layers with parameters but no weight matrix (batch normalization, SameDiff norm layers) train; default
+         * {@link NetworkFreeze.NormLayers#WITH_INPUT_LAYER}: with the weight layer feeding them, so that selecting
+         * every module trains exactly as without the listener, and a frozen feature extractor keeps its batch
+         * statistics as in DL4J's {@code TransferLearning}.
+         */
+        public Builder optNormLayers(NetworkFreeze.NormLayers rule) {
+            this.normLayers = Objects.requireNonNull(rule, "rule");
             return this;
         }
 

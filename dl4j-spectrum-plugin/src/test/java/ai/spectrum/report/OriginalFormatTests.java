@@ -44,11 +44,15 @@ class OriginalFormatTests {
     @Nested
     @DisplayName("against the original tool's published files")
     class Published {
-        @ParameterizedTest(name = "{0} at {1}%")
-        @CsvSource({"HuggingFaceTB-SmolLM-135M, 25", "HuggingFaceTB-SmolLM-135M, 50",
-                "TinyLlama-TinyLlama-v1.1, 25", "TinyLlama-TinyLlama-v1.1, 50"})
-        void unfrozenParametersYamlIsByteIdentical(String model, int percent) throws IOException {
-            List<ModuleScore> scores = OriginalFormat.readResultsJson(reference("snr_results_" + model + ".json"));
+        /** Flat results ({@code .json}) and results nested by type ({@code _sorted.json}) give the same YAML. */
+        @ParameterizedTest(name = "{0}{2}.json at {1}%")
+        @CsvSource({"HuggingFaceTB-SmolLM-135M, 25, ''", "HuggingFaceTB-SmolLM-135M, 50, ''",
+                "TinyLlama-TinyLlama-v1.1, 25, ''", "TinyLlama-TinyLlama-v1.1, 50, ''",
+                "HuggingFaceTB-SmolLM-135M, 25, _sorted", "HuggingFaceTB-SmolLM-135M, 50, _sorted",
+                "TinyLlama-TinyLlama-v1.1, 25, _sorted", "TinyLlama-TinyLlama-v1.1, 50, _sorted"})
+        void unfrozenParametersYamlIsByteIdentical(String model, int percent, String results) throws IOException {
+            List<ModuleScore> scores = OriginalFormat.readResultsJson(reference("snr_results_" + model + results
+                    + ".json"));
             String expected = Files.readString(reference(
                     "snr_results_" + model + "_unfrozenparameters_" + percent + "percent.yaml"), StandardCharsets.UTF_8);
             assertEquals(expected, OriginalFormat.unfrozenParametersYaml(select(scores, percent)));
@@ -139,6 +143,14 @@ class OriginalFormatTests {
             Files.writeString(f, "{\"a\": {\"snr\": 1.0, \"ty");
             IOException e = assertThrows(IOException.class, () -> OriginalFormat.readResultsJson(f));
             assertTrue(e.getMessage().startsWith("not valid JSON"), e.getMessage());
+        }
+
+        @Test
+        void flatAndNestedEntriesDoNotMix(@TempDir Path dir) throws IOException {
+            Path f = dir.resolve("t.json");
+            Files.writeString(f, "{\"a.0.q\": {\"snr\": 1.0, \"type\": \"q\"}, \"k\": {\"a.0.k\": 2.0}}");
+            IOException e = assertThrows(IOException.class, () -> OriginalFormat.readResultsJson(f));
+            assertTrue(e.getMessage().contains("'k'"), e.getMessage());
         }
 
         @Test

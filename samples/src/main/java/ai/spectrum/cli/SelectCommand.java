@@ -20,7 +20,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code spectrum select}: the sorted JSON and the unfrozen-parameters YAML for a results JSON written by the
+ * {@code spectrum select}: the sorted JSON and the unfrozen-parameters YAML for a results JSON (flat, or nested by type
+ * like the {@code _sorted.json} files) written by the
  * original tool or by {@code spectrum scan}, named after it ({@code snr_results_<slug>.json}).
  */
 @Command(name = "select", mixinStandardHelpOptions = true,

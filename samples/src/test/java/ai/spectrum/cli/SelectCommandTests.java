@@ -45,6 +45,23 @@ class SelectCommandTests {
         assertEquals(order(want), order(got), "ranking order within each type");
     }
 
+    @ParameterizedTest(name = "{0} at {1}%")
+    @CsvSource({"TinyLlama-TinyLlama-v1.1, 25", "HuggingFaceTB-SmolLM-135M, 50"})
+    void aResultsFileNestedByTypeGivesThePublishedYaml(String model, int percent) throws IOException {
+        String base = "snr_results_" + model;
+        Path nested = TestResources.copy("/reference/" + base + "_sorted.json", dir);
+        Path ref = Files.createDirectories(dir.resolve("published"));
+        Path publishedYaml = TestResources.copy("/reference/" + base + "_unfrozenparameters_" + percent
+                + "percent.yaml", ref);
+        Path out = dir.resolve("out");
+
+        CommandRun run = CommandRun.of("select", nested.toString(), "--top-percent", Integer.toString(percent),
+                "--out", out.toString());
+        assertEquals(ExitCodes.OK, run.code(), run::toString);
+        assertArrayEquals(Files.readAllBytes(publishedYaml),
+                Files.readAllBytes(out.resolve(base + "_sorted_unfrozenparameters_" + percent + "percent.yaml")));
+    }
+
     private static List<String> order(JsonNode sorted) {
         List<String> keys = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = sorted.fields(); it.hasNext(); ) {

@@ -2,8 +2,12 @@ package ai.spectrum.training.freeze;
 
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.dl4j.Wrappers;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
 
+import java.util.ArrayDeque;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -16,9 +20,10 @@ import java.util.TreeSet;
 /**
  * Which parameters of which layers are frozen, and which layers are frozen structurally.
  *
- * <p>A weight matrix trains exactly when its module is selected; a layer's other parameters (bias, layer-norm gain,
- * batch-norm parameters and statistics) train when any weight matrix of that layer trains. Layers without weight
- * matrices (batch norm, activation, pooling) are therefore frozen.
+ * <p>A weight matrix trains exactly when its module is selected; a layer's other parameters (bias, layer-norm gain)
+ * train when any weight matrix of that layer trains. A layer with parameters but no weight matrix (batch
+ * normalization, a SameDiff norm layer) trains as its {@link NetworkFreeze.NormLayers} rule says; layers without
+ * parameters (activation, pooling) have nothing to freeze.
  *
  * @param frozenParams per layer slot, its frozen parameter keys (every layer slot is present; empty = trainable)
  * @param structural   the fully frozen layers that are swapped to DL4J's {@code FrozenLayer} (no backprop through
@@ -45,7 +50,17 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
      * @param trainableModules selected module names; each must be a module of {@code weights}
      */
     static FreezePlan forModules(NetworkSlots adapter, NetworkWeights weights, Set<String> trainableModules) {
+        return forModules(adapter, weights, trainableModules, NetworkFreeze.NormLayers.WITH_INPUT_LAYER);
+    }
+
+    /**
+     * The plan that trains exactly the given modules, with layers that have parameters but no weight matrix trained
+     * by {@code normLayers}.
+     */
+    static FreezePlan forModules(NetworkSlots adapter, NetworkWeights weights, Set<String> trainableModules,
+            NetworkFreeze.NormLayers normLayers) {
         Objects.requireNonNull(trainableModules, "trainableModules");
+        Objects.requireNonNull(normLayers, "normLayers");
         for (String m : trainableModules) {
             if (weights.entry(m).isEmpty()) {
                 throw new IllegalArgumentException("'" + m + "' is not a weight module of the network");
@@ -53,6 +68,7 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
         }
         Map<String, Set<String>> frozen = new LinkedHashMap<>();
         Set<String> fullyFrozen = new HashSet<>();
+        Map<String, Boolean> weightLayerTrains = weightLayerTrains(weights, trainableModules);
         for (String layer : adapter.layerNames()) {
             Set<String> params = new LinkedHashSet<>(Wrappers.unfrozen(adapter.layer(layer)).paramTable().keySet());
             Set<String> weightParams = new HashSet<>();
@@ -67,6 +83,9 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
                     }
                 }
             }
+            if (weightParams.isEmpty() && !params.isEmpty()) {
+                anyTrainable = normTrains(adapter, layer, normLayers, weightLayerTrains);
+            }
             Set<String> f = new TreeSet<>();
             for (String p : params) {
                 boolean trains = weightParams.contains(p) ? trainable.contains(p) : anyTrainable;
@@ -79,7 +98,58 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
                 fullyFrozen.add(layer);
             }
         }
-        return new FreezePlan(frozen, adapter.structurallyFreezable(fullyFrozen));
+        return new FreezePlan(frozen, withoutOutputLayers(adapter, adapter.structurallyFreezable(fullyFrozen)));
+    }
+
+    /**
+     * DL4J's {@code FrozenLayer} refuses output layers ("Output Layers are not allowed to be frozen"): a frozen output
+     * layer (e.g. the unselected head of a multi-task graph) is frozen through {@link SelectiveFreezeLayer} instead.
+     */
+    private static Set<String> withoutOutputLayers(NetworkSlots adapter, Set<String> structural) {
+        Set<String> out = new HashSet<>(structural);
+        out.removeIf(l -> Wrappers.unfrozen(adapter.layer(l)) instanceof IOutputLayer);
+        return out;
+    }
+
+    /** Per layer with weight matrices, whether any of them trains. */
+    private static Map<String, Boolean> weightLayerTrains(NetworkWeights weights, Set<String> trainableModules) {
+        Map<String, Boolean> out = new HashMap<>();
+        for (NetworkWeights.Entry e : weights.entries()) {
+            out.merge(e.layer(), trainableModules.contains(e.info().name()), Boolean::logicalOr);
+        }
+        return out;
+    }
+
+    /**
+     * Whether a layer with parameters but no weight matrix trains: always, never, or when a nearest weight layer
+     * feeding it (looking upstream through layers without weight matrices) trains, or when none feeds it.
+     */
+    private static boolean normTrains(NetworkSlots adapter, String layer, NetworkFreeze.NormLayers rule,
+            Map<String, Boolean> weightLayerTrains) {
+        return switch (rule) {
+            case ALWAYS_TRAIN -> true;
+            case FROZEN -> false;
+            case WITH_INPUT_LAYER -> {
+                Set<String> seen = new HashSet<>();
+                Deque<String> todo = new ArrayDeque<>(adapter.network().feedingLayers(layer));
+                boolean found = false;
+                while (!todo.isEmpty()) {
+                    String l = todo.removeFirst();
+                    if (!seen.add(l)) {
+                        continue;
+                    }
+                    Boolean trains = weightLayerTrains.get(l);
+                    if (trains == null) {
+                        todo.addAll(adapter.network().feedingLayers(l));
+                    } else if (trains) {
+                        yield true;
+                    } else {
+                        found = true;
+                    }
+                }
+                yield !found;
+            }
+        };
     }
 
     /** Layers with at least one frozen parameter that stay on the backprop path. */

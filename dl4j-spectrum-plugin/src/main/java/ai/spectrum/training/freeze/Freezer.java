@@ -73,7 +73,7 @@ final class Freezer {
             Layer current = adapter.layer(name);
             Set<String> frozen = plan.frozenParams().getOrDefault(name, Set.of());
             Layer base = Wrappers.unfrozen(current);
-            NeuralNetConfiguration baseConf = base.conf();
+            NeuralNetConfiguration baseConf = unfrozenConf(adapter.layerConf(name));
             Layer runtime;
             NeuralNetConfiguration conf;
             if (plan.structural().contains(name)) {
@@ -136,6 +136,25 @@ final class Freezer {
         adapter.install(fresh);
         installStep(adapter, step, compact);
         return new Outcome(changed, kept, before, UpdaterStates.stateLength(fresh), gradientLength(adapter));
+    }
+
+    /**
+     * A slot's stored configuration without freeze wrappers. Not the runtime layer's {@code conf()}: a runtime wrapper
+     * such as {@code TimeDistributed} or {@code LastTimeStep} reports its wrapped layer's configuration, which would
+     * drop the wrapper from a saved network.
+     */
+    private static NeuralNetConfiguration unfrozenConf(NeuralNetConfiguration stored) {
+        org.deeplearning4j.nn.conf.layers.Layer layer = stored.getLayer();
+        org.deeplearning4j.nn.conf.layers.Layer inner = layer;
+        while (inner instanceof SelectiveFreezeLayer || Wrappers.unfrozen(inner) != inner) {
+            inner = inner instanceof SelectiveFreezeLayer s ? s.getUnderlying() : Wrappers.unfrozen(inner);
+        }
+        if (inner == layer) {
+            return stored;
+        }
+        NeuralNetConfiguration conf = stored.clone();
+        conf.setLayer(inner);
+        return conf;
     }
 
     private static void installStep(NetworkSlots adapter, StepFunction step, boolean required) {

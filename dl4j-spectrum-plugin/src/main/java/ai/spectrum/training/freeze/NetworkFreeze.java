@@ -23,8 +23,11 @@ import java.util.Set;
  * graph.fit(data);
  * }</pre>
  *
- * <p>A weight matrix trains exactly when its module is selected; a layer's other parameters (bias, layer-norm gain,
- * batch-norm parameters) train when any weight matrix of that layer trains. Layers whose frozen set is closed under
+ * <p>A weight matrix trains exactly when its module is selected; a layer's other parameters (bias, layer-norm gain)
+ * train when any weight matrix of that layer trains; a layer with parameters but no weight matrix (batch
+ * normalization, a SameDiff norm layer) follows its {@link NormLayers} rule, by default the weight layer feeding it.
+ * When every weight module trains, every parameter trains and training is bit-identical to training without Spectrum.
+ * Layers whose frozen set is closed under
  * ancestors become DL4J {@code FrozenLayer}s (no backprop); the others are wrapped in {@link SelectiveFreezeLayer}.
  * The network configuration changes with the runtime layers, so save/restore and {@code clone()} keep the freeze, and
  * optimizer state of parameters that stay trainable is carried over. With the compact gradient the network's gradient
@@ -55,12 +58,34 @@ public final class NetworkFreeze {
         }
     }
 
+    /**
+     * When a layer with parameters but no weight matrix trains: batch normalization (its gain, bias and running
+     * statistics), or a SameDiff layer whose parameters are all vectors (a layer norm). Such a layer has no SNR of
+     * its own; a trained one runs in training mode and its running statistics move, a frozen one keeps them.
+     */
+    public enum NormLayers {
+        /**
+         * The default: a norm layer trains exactly when a weight layer feeding it trains — the nearest layer with a
+         * weight matrix upstream (through layers without weight matrices and merge vertices); one fed only by the
+         * network's input always trains. A norm layer normalizes that layer's output, and its running statistics
+         * describe it; DL4J's own {@code TransferLearning} freezes a batch-norm layer together with the frozen layers
+         * it follows. Selecting every module therefore trains every norm layer too.
+         */
+        WITH_INPUT_LAYER,
+        /** Norm layers always train (they are small); frozen weight layers around them are unaffected. */
+        ALWAYS_TRAIN,
+        /** Norm layers never train: their parameters and running statistics stay as they are. */
+        FROZEN
+    }
+
     private final NetworkSlots slots;
     private final boolean compactGradient;
+    private final NormLayers normLayers;
 
-    private NetworkFreeze(NetworkSlots slots, boolean compactGradient) {
+    private NetworkFreeze(NetworkSlots slots, boolean compactGradient, NormLayers normLayers) {
         this.slots = slots;
         this.compactGradient = compactGradient;
+        this.normLayers = normLayers;
     }
 
     /**
@@ -71,7 +96,18 @@ public final class NetworkFreeze {
      *                        descent, or a gradient accumulator for parallel/distributed training)
      */
     public static NetworkFreeze of(Dl4jNetwork network, boolean compactGradient) {
-        return new NetworkFreeze(NetworkSlots.of(Objects.requireNonNull(network, "network")), compactGradient);
+        return of(network, compactGradient, NormLayers.WITH_INPUT_LAYER);
+    }
+
+    /**
+     * The freeze of a network, with a rule for layers that have parameters but no weight matrix.
+     *
+     * @param compactGradient as in {@link #of(Dl4jNetwork, boolean)}
+     * @param normLayers      when norm layers train
+     */
+    public static NetworkFreeze of(Dl4jNetwork network, boolean compactGradient, NormLayers normLayers) {
+        return new NetworkFreeze(NetworkSlots.of(Objects.requireNonNull(network, "network")), compactGradient,
+                Objects.requireNonNull(normLayers, "normLayers"));
     }
 
     /** The network. */
@@ -87,7 +123,8 @@ public final class NetworkFreeze {
      * @throws IllegalArgumentException if a name is not a weight module of the network
      */
     public Applied apply(Set<String> trainableModules) {
-        FreezePlan plan = FreezePlan.forModules(slots, slots.network().weights(), trainableModules);
+        FreezePlan plan = FreezePlan.forModules(slots, slots.network().weights(), trainableModules,
+                normLayers);
         Freezer.Outcome outcome = Freezer.apply(slots, plan, compactGradient);
         List<String> structural = new ArrayList<>();
         for (String layer : plan.layers()) {

@@ -1,5 +1,6 @@
 package ai.spectrum.training.freeze;
 
+import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
@@ -87,6 +88,11 @@ public final class SelectiveFreezeLayer extends BaseWrapperLayer {
             }
         }
         return new SelectiveFreezeLayerImpl(inner, this);
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return WrappedLayerParams.INSTANCE;
     }
 
     @Override

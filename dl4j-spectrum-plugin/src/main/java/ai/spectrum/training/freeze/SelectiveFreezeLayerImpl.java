@@ -3,12 +3,15 @@ package ai.spectrum.training.freeze;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.TrainingConfig;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.layers.OutputLayer;
 import org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer;
+import org.deeplearning4j.nn.params.BidirectionalParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -16,6 +19,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashMap;
 import java.util.List;
@@ -192,8 +196,7 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
             return Map.of();
         }
         if (grads != viewsOf) {
-            Map<String, INDArray> all = underlying.conf().getLayer().initializer()
-                    .getGradientsFromFlattened(underlying.conf(), grads);
+            Map<String, INDArray> all = gradientViews(underlying.conf(), grads);
             Map<String, INDArray> frozen = new HashMap<>();
             for (String p : config.frozenParams()) {
                 if (all.containsKey(p)) {
@@ -204,6 +207,30 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
             viewsOf = grads;
         }
         return frozenViews;
+    }
+
+    /**
+     * A layer's gradient view per parameter key. DL4J's {@code BidirectionalParamInitializer} hands the
+     * bidirectional configuration to the wrapped layer's initializer (a ClassCastException for LSTM), so its two
+     * halves are sliced here with the wrapped layer's own configuration.
+     */
+    private static Map<String, INDArray> gradientViews(NeuralNetConfiguration conf, INDArray grads) {
+        if (!(conf.getLayer() instanceof Bidirectional b)) {
+            return conf.getLayer().initializer().getGradientsFromFlattened(conf, grads);
+        }
+        INDArray flat = grads.reshape(grads.length());
+        long n = grads.length() / 2;
+        Map<String, INDArray> out = new HashMap<>();
+        for (int half = 0; half < 2; half++) {
+            NeuralNetConfiguration inner = conf.clone();
+            inner.setLayer(half == 0 ? b.getFwd() : b.getBwd());
+            String prefix = half == 0 ? BidirectionalParamInitializer.FORWARD_PREFIX
+                    : BidirectionalParamInitializer.BACKWARD_PREFIX;
+            inner.getLayer().initializer()
+                    .getGradientsFromFlattened(inner, flat.get(NDArrayIndex.interval(half * n, (half + 1) * n)))
+                    .forEach((k, v) -> out.put(prefix + k, v));
+        }
+        return out;
     }
 
     /** "dense" or "output" when a layer's epsilon can be computed without its weight gradient, else null. */

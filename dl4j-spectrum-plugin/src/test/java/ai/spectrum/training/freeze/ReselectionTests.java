@@ -8,6 +8,7 @@ import ai.spectrum.training.TestNets;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.DisplayName;
@@ -72,7 +73,7 @@ class ReselectionTests {
         StateProbe probe = new StateProbe(3);
         g.addListeners(probe, spectrum);
         g.fit(TestNets.iterator(TestNets.batches(3, 1)));
-        assertInstanceOf(SelectiveFreezeLayerImpl.class, g.getLayer("bn0"), "bn0 sits above the trained d0");
+        assertInstanceOf(BatchNormalization.class, g.getLayer("bn0"), "bn0 trains with d0, which feeds it");
         assertInstanceOf(SelectiveFreezeLayerImpl.class, g.getLayer("d1"));
         g.fit(TestNets.iterator(TestNets.batches(1, 1)));
 
@@ -81,7 +82,7 @@ class ReselectionTests {
         assertEquals(Set.of("d1", "d2"), spectrum.history().get(1).selected());
         assertEquals(4, spectrum.history().get(1).iteration());
         assertInstanceOf(FrozenLayer.class, g.getLayer("d0"), "d0 now closed under ancestors: structural");
-        assertInstanceOf(FrozenLayer.class, g.getLayer("bn0"), "bn0 was partly frozen, now structural");
+        assertInstanceOf(FrozenLayer.class, g.getLayer("bn0"), "bn0 trained with d0, now frozen with it");
         assertFalse(g.getLayer("d1") instanceof SelectiveFreezeLayerImpl, "d1 unfrozen");
 
         BaseMultiLayerUpdater<?> u = g.getUpdater();
