@@ -319,8 +319,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         t0 = System.nanoTime();
         s25.selectNow(net);
         long same = System.nanoTime() - t0;
-        SpectrumListener.builder().optStrategy(SelectionStrategy.random()).optTopPercent(25)
-                .optAlwaysTrain("^" + TransformerWorkload.HEAD + "$").build().selectNow(net);
+        selectAtRandom(net);
         t0 = System.nanoTime();
         s25.selectNow(net);
         long swap = System.nanoTime() - t0;
@@ -359,12 +358,17 @@ public final class TrainBenchmark implements Callable<Integer> {
         c.lap(out, "breakdown_selection_first");
         s25.selectNow(net);
         c.lap(out, "breakdown_selection_unchanged");
-        SpectrumListener.builder().optStrategy(SelectionStrategy.random()).optTopPercent(25)
-                .optAlwaysTrain("^" + TransformerWorkload.HEAD + "$").build().selectNow(net);
+        selectAtRandom(net);
         c.lap(out, "breakdown_random_swap");
         s25.selectNow(net);
         c.lap(out, "breakdown_selection_swap");
         out.flush();
+    }
+
+    /** Moves the network to a random selection of the same share, so that the next SNR selection swaps layers. */
+    private static void selectAtRandom(ComputationGraph net) {
+        SpectrumListener.builder().optStrategy(SelectionStrategy.random()).optTopPercent(25)
+                .optAlwaysTrain("^" + TransformerWorkload.HEAD + "$").build().selectNow(net);
     }
 
     /** Wall and current-thread CPU time between laps. */
