@@ -281,6 +281,7 @@ public final class SpectrumListener implements TrainingListener {
                     frozenScores.put(m, v); // frozen since then: bit-identical weights, same score
                 }
             });
+            carryAlwaysTrainedScores(weights, frozenScores);
         }
         SelectionStrategy.Choice choice = strategy.choose(new SelectionContext(weights, iteration, epoch, seed,
                 observations.gradientNorms(), observations.activationNorms(), frozenScores));
@@ -338,6 +339,29 @@ public final class SpectrumListener implements TrainingListener {
         return event;
     }
 
+    /**
+     * Offers the last scores of modules whose score cannot affect the selection for reuse: those whose type consists
+     * of always-trained modules only (e.g. always-trained word embeddings, a type of their own). Such a module is
+     * analysed at the first selection only; later events carry that score. The ranking of every other type is
+     * unchanged.
+     */
+    private void carryAlwaysTrainedScores(NetworkWeights weights, Map<String, Double> reusable) {
+        Map<String, List<String>> byType = new LinkedHashMap<>();
+        for (NetworkWeights.Entry e : weights.entries()) {
+            byType.computeIfAbsent(e.info().type(), t -> new ArrayList<>()).add(e.info().name());
+        }
+        for (List<String> group : byType.values()) {
+            if (group.stream().allMatch(this::alwaysTrained)) {
+                group.forEach(m -> reusable.put(m, lastScores.get(m)));
+            }
+        }
+    }
+
+    private boolean alwaysTrained(String module) {
+        return lastScores.containsKey(module)
+                && selector.alwaysTrain().stream().anyMatch(p -> p.matcher(module).matches());
+    }
+
     /** Validating builder for {@link SpectrumListener}; every option has a documented default. */
     public static final class Builder {
         private double topPercent = 25;
@@ -390,7 +414,9 @@ public final class SpectrumListener implements TrainingListener {
 
         /**
          * Regular expressions over module names that always train; each must match a module of the network (checked
-         * at the first selection). Default none.
+         * at the first selection). Default none. A module whose type consists of always-trained modules only is
+         * scored at the first selection only (its score cannot change what is selected); the history's later events
+         * carry that first score.
          */
         public Builder optAlwaysTrain(String... patterns) {
             for (String p : patterns) {

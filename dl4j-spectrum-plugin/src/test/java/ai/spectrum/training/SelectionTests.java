@@ -4,6 +4,7 @@ import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.selection.SelectionContext;
 import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.TestNets.Options;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -25,7 +26,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -158,6 +161,68 @@ class SelectionTests {
             assertTrue(!l.history().get(0).scores().get("d0").equals(l.history().get(1).scores().get("d0"))
                     || !l.history().get(0).scores().get("d1").equals(l.history().get(1).scores().get("d1")),
                     "a trained module's SNR should have been recomputed");
+        }
+
+        /** Delegates to SNR and records, per selection, the modules it had to analyse (no reusable score). */
+        private record CountingSnr(SelectionStrategy inner, List<Set<String>> analysed) implements SelectionStrategy {
+            @Override
+            public String name() {
+                return inner.name();
+            }
+
+            @Override
+            public boolean scoresAreSnr() {
+                return true;
+            }
+
+            @Override
+            public Choice choose(SelectionContext context) {
+                Set<String> fresh = new LinkedHashSet<>();
+                for (NetworkWeights.Entry e : context.weights().entries()) {
+                    if (!context.frozenScores().containsKey(e.info().name())) {
+                        fresh.add(e.info().name());
+                    }
+                }
+                analysed.add(fresh);
+                return inner.choose(context);
+            }
+        }
+
+        private List<Set<String>> analysedWhileTraining(String alwaysTrain, List<SelectionEvent> events) {
+            ComputationGraph g = TestNets.graph(Options.plain());
+            List<Set<String>> analysed = new ArrayList<>();
+            SpectrumListener l = SpectrumListener.builder().optTopPercent(67).optReselectEveryIterations(1)
+                    .optAlwaysTrain(alwaysTrain).optStrategy(new CountingSnr(SelectionStrategy.snr(), analysed))
+                    .build();
+            g.addListeners(l);
+            g.fit(TestNets.iterator(TestNets.batches(3, 8)));
+            events.addAll(l.history());
+            return analysed;
+        }
+
+        @Test
+        @DisplayName("a module alone in its type and always trained is analysed at the first selection only")
+        void alwaysTrainedTypeNotReanalysed() {
+            List<SelectionEvent> events = new ArrayList<>();
+            List<Set<String>> analysed = analysedWhileTraining("out", events);
+            assertTrue(analysed.size() >= 3, analysed.toString());
+            assertTrue(analysed.get(0).contains("out"), analysed.toString());
+            for (int i = 1; i < analysed.size(); i++) {
+                assertTrue(!analysed.get(i).contains("out"), "re-selection " + i + " analysed 'out': " + analysed);
+                assertEquals(events.get(0).scores().get("out"), events.get(i).scores().get("out"));
+                assertTrue(events.get(i).selected().contains("out"));
+            }
+        }
+
+        @Test
+        @DisplayName("an always-trained module that shares its type with ranked modules is re-analysed")
+        void alwaysTrainedInRankedTypeReanalysed() {
+            List<SelectionEvent> events = new ArrayList<>();
+            List<Set<String>> analysed = analysedWhileTraining("d0", events);
+            assertTrue(analysed.size() >= 3, analysed.toString());
+            for (Set<String> a : analysed) {
+                assertTrue(a.contains("d0"), analysed.toString());
+            }
         }
 
         @Test

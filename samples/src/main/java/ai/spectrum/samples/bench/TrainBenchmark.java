@@ -1,7 +1,11 @@
 package ai.spectrum.samples.bench;
 
+import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.dl4j.PeakMemory;
+import ai.spectrum.selection.SelectionContext;
+import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -11,6 +15,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,6 +29,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -79,6 +86,11 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
     String child;
+
+    @Option(names = "--selection-only", description = "With --model transformer: only time the three selections"
+            + " and their parts (warm-up, analysis with and without the embeddings, freeze) in this JVM, wall and"
+            + " CPU time; no training, no child JVMs. A small probe for profiling the selection, e.g. under JFR.")
+    boolean selectionOnly;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -161,6 +173,14 @@ public final class TrainBenchmark implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Sizes sizes = sizes();
         List<DataSet> data = isTransformer() ? List.of() : data(sizes);
+        if (selectionOnly) {
+            if (!isTransformer()) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--selection-only needs --model transformer");
+            }
+            selectionBreakdown(out);
+            return 0;
+        }
         if ("timing".equals(child)) {
             if (isTransformer()) {
                 probeSelection(out);
@@ -290,21 +310,80 @@ public final class TrainBenchmark implements Callable<Integer> {
     private void probeSelection(PrintWriter out) {
         ComputationGraph net = newNetwork(sizes(), "spectrum-25");
         SpectrumListener s25 = listener(25);
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        long cpuBefore = bean.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         s25.selectNow(net);
         long first = System.nanoTime() - t0;
+        long cpuFirst = bean.getCurrentThreadCpuTime() - cpuBefore;
         t0 = System.nanoTime();
         s25.selectNow(net);
         long same = System.nanoTime() - t0;
-        SpectrumListener.builder().optStrategy(ai.spectrum.selection.SelectionStrategy.random()).optTopPercent(25)
-                .optAlwaysTrain("^" + TransformerWorkload.HEAD + "$").build().selectNow(net);
+        selectAtRandom(net);
         t0 = System.nanoTime();
         s25.selectNow(net);
         long swap = System.nanoTime() - t0;
         out.println(EXTRA + "selection_first_ms " + first / 1e6);
+        out.println(EXTRA + "selection_first_cpu_ms " + cpuFirst / 1e6);
         out.println(EXTRA + "selection_unchanged_ms " + same / 1e6);
         out.println(EXTRA + "selection_swap_ms " + swap / 1e6);
         out.flush();
+    }
+
+    /**
+     * The parts of a selection, wall and this thread's CPU time (the analysis runs on it with the default one analyzer
+     * thread), in a fresh JVM: the one-off warm-up (a first tiny analysis: LAPACK and BLAS loading, class loading),
+     * the weights view, the strategy's analysis (embeddings skipped) twice (cold, warm), the analysis of every module
+     * including the embeddings, then the three selections of {@link #probeSelection}, whose remainder over the
+     * analysis is the freeze.
+     */
+    private void selectionBreakdown(PrintWriter out) {
+        ComputationGraph net = newNetwork(sizes(), "spectrum-25");
+        SpectrumListener s25 = listener(25);
+        Nd4j.getRandom().setSeed(seed);
+        INDArray tiny = Nd4j.rand(DataType.FLOAT, 8, 6);
+        Clock c = new Clock();
+        SpectrumAnalyzer.builder().build().score("warm-up", "warm-up", tiny);
+        c.lap(out, "breakdown_warmup");
+        NetworkWeights w = Dl4jNetwork.of(net).weights();
+        c.lap(out, "breakdown_weights_view");
+        SelectionContext context = SelectionContext.of(w, 0, 0, seed);
+        s25.strategy().choose(context);
+        c.lap(out, "breakdown_analysis_without_embeddings");
+        s25.strategy().choose(context);
+        c.lap(out, "breakdown_analysis_without_embeddings_again");
+        SelectionStrategy.snr().choose(context);
+        c.lap(out, "breakdown_analysis_all_modules");
+        s25.selectNow(net);
+        c.lap(out, "breakdown_selection_first");
+        s25.selectNow(net);
+        c.lap(out, "breakdown_selection_unchanged");
+        selectAtRandom(net);
+        c.lap(out, "breakdown_random_swap");
+        s25.selectNow(net);
+        c.lap(out, "breakdown_selection_swap");
+        out.flush();
+    }
+
+    /** Moves the network to a random selection of the same share, so that the next SNR selection swaps layers. */
+    private static void selectAtRandom(ComputationGraph net) {
+        SpectrumListener.builder().optStrategy(SelectionStrategy.random()).optTopPercent(25)
+                .optAlwaysTrain("^" + TransformerWorkload.HEAD + "$").build().selectNow(net);
+    }
+
+    /** Wall and current-thread CPU time between laps. */
+    private static final class Clock {
+        private final ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        private long wall = System.nanoTime();
+        private long cpu = bean.getCurrentThreadCpuTime();
+
+        void lap(PrintWriter out, String name) {
+            long w = System.nanoTime();
+            long c = bean.getCurrentThreadCpuTime();
+            out.printf(Locale.ROOT, "%s%s_ms %.1f (cpu %.1f)%n", EXTRA, name, (w - wall) / 1e6, (c - cpu) / 1e6);
+            wall = System.nanoTime();
+            cpu = bean.getCurrentThreadCpuTime();
+        }
     }
 
     /** Runs a child mode ({@code timing} or one configuration's memory run) in a fresh JVM. */

@@ -1,5 +1,7 @@
 package ai.spectrum.samples.bench;
 
+import ai.spectrum.analysis.NetworkWeights;
+import ai.spectrum.analysis.SnrRule;
 import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.samples.transformer.BertConfig;
 import ai.spectrum.samples.transformer.BertGraph;
@@ -115,13 +117,21 @@ final class TransformerWorkload {
         return graph;
     }
 
-    /** Spectrum at a percentage: SNR, embeddings never selected, the head always trained. */
+    /**
+     * Spectrum at a percentage: SNR, embeddings never selected, the head always trained. The analyzer runs on all
+     * processors (Java threads, one native thread each; results are bit-identical for any thread count).
+     */
     SpectrumListener listener(double percent, boolean compact) {
-        return SpectrumListener.builder().optStrategy(new WithoutEmbeddings(SelectionStrategy.snr()))
+        SelectionStrategy snr = SelectionStrategy.snr(SnrRule.CURRENT, Runtime.getRuntime().availableProcessors());
+        return SpectrumListener.builder().optStrategy(new WithoutEmbeddings(snr))
                 .optTopPercent(percent).optAlwaysTrain("^" + HEAD + "$").optCompactGradient(compact).build();
     }
 
-    /** A strategy that scores embeddings NaN (never selected) and leaves every other score to another. */
+    /**
+     * A strategy that scores embeddings NaN (never selected) and leaves every other score to another. The embeddings
+     * are offered to the inner strategy as reusable NaN scores, so a weight-based one does not analyse them (the
+     * 30,522-row word-embedding matrix was about 40% of the analysis, its score thrown away).
+     */
     record WithoutEmbeddings(SelectionStrategy inner) implements SelectionStrategy {
         @Override
         public String name() {
@@ -130,7 +140,14 @@ final class TransformerWorkload {
 
         @Override
         public Choice choose(SelectionContext context) {
-            Choice c = inner.choose(context);
+            Map<String, Double> reusable = new HashMap<>(context.frozenScores());
+            for (NetworkWeights.Entry e : context.weights().entries()) {
+                if (e.info().name().startsWith("embeddings.")) {
+                    reusable.put(e.info().name(), Double.NaN);
+                }
+            }
+            Choice c = inner.choose(new SelectionContext(context.weights(), context.iteration(), context.epoch(),
+                    context.seed(), context.gradientNorms(), context.activationNorms(), reusable));
             Map<String, Double> scores = new LinkedHashMap<>(c.scores());
             scores.replaceAll((k, v) -> k.startsWith("embeddings.") ? Double.NaN : v);
             return new Choice(scores, c.forced());
