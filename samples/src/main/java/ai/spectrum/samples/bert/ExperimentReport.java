@@ -33,7 +33,7 @@ public final class ExperimentReport {
     /** The HTML page's name. */
     public static final String REPORT_HTML = "report.html";
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule()).addModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.INDENT_OUTPUT)
