@@ -81,25 +81,7 @@ public final class EraReport {
 
     /** The table as fixed-width text (for the console). */
     public static String textTable(EraResult result) {
-        List<List<String>> rows = new ArrayList<>();
-        rows.add(TABLE_HEADER);
-        rows.addAll(tableRows(result));
-        int[] w = new int[TABLE_HEADER.size()];
-        for (List<String> row : rows) {
-            for (int i = 0; i < row.size(); i++) {
-                w[i] = Math.max(w[i], row.get(i).length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (List<String> row : rows) {
-            sb.append('|');
-            for (int i = 0; i < row.size(); i++) {
-                String fill = " ".repeat(w[i] - row.get(i).length());
-                sb.append(' ').append(i == 0 ? row.get(i) + fill : fill + row.get(i)).append(" |");
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
+        return ExperimentReport.textTable(TABLE_HEADER, tableRows(result));
     }
 
     /** The HTML page. */

@@ -47,9 +47,22 @@ public final class ExperimentCommand implements Callable<Integer> {
             + "default) or era (sequence classification by era).")
     Task task;
 
-    @Option(names = "--model", paramLabel = "M", defaultValue = "minilm", description = "Encoder of --task era: "
-            + "minilm (all-MiniLM-L6-v2, default).")
+    @Option(names = "--model", paramLabel = "M", defaultValue = "minilm", converter = ModelConverter.class,
+            description = "Encoder of --task era: minilm (all-MiniLM-L6-v2, default) or bge-small "
+                    + "(bge-small-en-v1.5).")
     EraModel model;
+
+    /** {@code --model} names. */
+    static final class ModelConverter implements CommandLine.ITypeConverter<EraModel> {
+        @Override
+        public EraModel convert(String value) {
+            try {
+                return EraModel.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
             description = "Methods, run in this order. mlm: FULL, FROZEN_ENCODER, SPECTRUM_25, SPECTRUM_50, "

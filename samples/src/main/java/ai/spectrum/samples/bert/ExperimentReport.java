@@ -98,10 +98,15 @@ public final class ExperimentReport {
 
     /** The table as fixed-width text (for the console). */
     public static String textTable(ExperimentResult result) {
+        return textTable(TABLE_HEADER, tableRows(result));
+    }
+
+    /** A header and rows as a fixed-width text table: first column left-aligned, the others right-aligned. */
+    static String textTable(List<String> header, List<List<String>> body) {
         List<List<String>> rows = new ArrayList<>();
-        rows.add(TABLE_HEADER);
-        rows.addAll(tableRows(result));
-        int[] w = new int[TABLE_HEADER.size()];
+        rows.add(header);
+        rows.addAll(body);
+        int[] w = new int[header.size()];
         for (List<String> row : rows) {
             for (int i = 0; i < row.size(); i++) {
                 w[i] = Math.max(w[i], row.get(i).length());
