@@ -298,7 +298,7 @@ public final class HtmlReport {
                     + "</h1>\n" + body
                     + "<script>window.addEventListener('load',function(){var n=0;"
                     + "document.querySelectorAll('[data-plot]').forEach(function(e){var b=e.getBBox();"
-                    + "if(b.width>0&&b.height>0)n++;});document.body.setAttribute('data-rendered',String(n));});"
+                    + "if(b.width>0||b.height>0)n++;});document.body.setAttribute('data-rendered',String(n));});"
                     + "</script>\n</body></html>\n";
             return new HtmlReport(page, marks);
         }
