@@ -163,23 +163,7 @@ public final class EraReport {
     }
 
     private static void addHeatmap(HtmlReport.Builder b, List<String> modules, Run r) {
-        List<SnrColumn> cols = r.snr();
-        List<String> colLabels = new ArrayList<>();
-        double[][] values = new double[modules.size()][cols.size()];
-        boolean[][] marked = new boolean[modules.size()][cols.size()];
-        for (int j = 0; j < cols.size(); j++) {
-            SnrColumn c = cols.get(j);
-            colLabels.add("step " + c.step());
-            for (int i = 0; i < modules.size(); i++) {
-                Double v = c.snr().get(modules.get(i));
-                values[i][j] = v == null ? Double.NaN : v;
-                marked[i][j] = c.trained().contains(modules.get(i));
-            }
-        }
-        String source = cols.get(0).source().equals("selection") ? "the listener's scores at each (re-)selection"
-                : "SpectrumAnalyzer at each evaluation";
-        b.addHeatmap("SNR of every module over training: " + r.method().name() + ", seed " + r.seed() + " ("
-                + source + ")", modules, colLabels, values, marked);
+        ExperimentReport.addSnrHeatmap(b, r.method().name() + ", seed " + r.seed(), modules, r.snr());
     }
 
     /**

@@ -175,7 +175,11 @@ public final class ExperimentReport {
     }
 
     private static void addHeatmap(HtmlReport.Builder b, List<String> modules, MethodRun r) {
-        List<SnrColumn> cols = r.snr();
+        addSnrHeatmap(b, r.mode().name(), modules, r.snr());
+    }
+
+    /** The SNR of every module (rows) at each column, trained modules outlined, titled after the method. */
+    static void addSnrHeatmap(HtmlReport.Builder b, String method, List<String> modules, List<SnrColumn> cols) {
         List<String> colLabels = new ArrayList<>();
         double[][] values = new double[modules.size()][cols.size()];
         boolean[][] marked = new boolean[modules.size()][cols.size()];
@@ -190,7 +194,7 @@ public final class ExperimentReport {
         }
         String source = cols.isEmpty() ? "" : cols.get(0).source().equals("selection")
                 ? "the listener's scores at each (re-)selection" : "SpectrumAnalyzer at each evaluation";
-        b.addHeatmap("SNR of every module over training: " + r.mode().name() + " (" + source + ")", modules, colLabels,
+        b.addHeatmap("SNR of every module over training: " + method + " (" + source + ")", modules, colLabels,
                 values, marked);
     }
 
