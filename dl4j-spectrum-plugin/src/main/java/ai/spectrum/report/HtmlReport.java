@@ -85,6 +85,30 @@ public final class HtmlReport {
          * @throws IllegalArgumentException if there is no finite point at all
          */
         public Builder addLineChart(String chartTitle, String xLabel, String yLabel, Map<String, double[][]> series) {
+            return lineChart(chartTitle, xLabel, yLabel, series, Map.of(), 640, 320);
+        }
+
+        /**
+         * A larger line chart (880 × 420) with a shaded band around each series, e.g. the mean over seeds with the
+         * range of the seeds.
+         *
+         * @param series name → points {@code [[x, y], …]}
+         * @param bands  name (as in {@code series}) → band points {@code [[x, low, high], …]}; a series without a
+         *               band, or a band of fewer than two finite points, is drawn as a line only
+         */
+        public Builder addBandChart(String chartTitle, String xLabel, String yLabel, Map<String, double[][]> series,
+                                    Map<String, double[][]> bands) {
+            for (String name : bands.keySet()) {
+                if (!series.containsKey(name)) {
+                    throw new IllegalArgumentException("band chart '" + chartTitle + "': band '" + name
+                            + "' has no series");
+                }
+            }
+            return lineChart(chartTitle, xLabel, yLabel, series, bands, 880, 420);
+        }
+
+        private Builder lineChart(String chartTitle, String xLabel, String yLabel, Map<String, double[][]> series,
+                                  Map<String, double[][]> bands, int w, int h) {
             double minX = Double.POSITIVE_INFINITY, maxX = Double.NEGATIVE_INFINITY;
             double minY = Double.POSITIVE_INFINITY, maxY = Double.NEGATIVE_INFINITY;
             for (double[][] pts : series.values()) {
@@ -97,6 +121,14 @@ public final class HtmlReport {
                     }
                 }
             }
+            for (double[][] pts : bands.values()) {
+                for (double[] p : pts) {
+                    if (Double.isFinite(p[0]) && Double.isFinite(p[1]) && Double.isFinite(p[2])) {
+                        minY = Math.min(minY, Math.min(p[1], p[2]));
+                        maxY = Math.max(maxY, Math.max(p[1], p[2]));
+                    }
+                }
+            }
             if (!Double.isFinite(minX)) {
                 throw new IllegalArgumentException("line chart '" + chartTitle + "' has no finite point");
             }
@@ -106,7 +138,7 @@ public final class HtmlReport {
             if (maxY == minY) {
                 maxY = minY + 1;
             }
-            int w = 640, h = 320, l = 60, r = 170, t = 20, b = 40;
+            int l = 60, r = 170, t = 20, b = 40;
             double sx = (w - l - r) / (maxX - minX), sy = (h - t - b) / (maxY - minY);
             StringBuilder svg = new StringBuilder();
             svg.append("<h2>").append(esc(chartTitle)).append("</h2>\n<svg width=\"").append(w).append("\" height=\"")
@@ -132,6 +164,27 @@ public final class HtmlReport {
             int k = 0;
             for (Map.Entry<String, double[][]> e : series.entrySet()) {
                 String color = PALETTE[k % PALETTE.length];
+                double[][] band = bands.get(e.getKey());
+                if (band != null) {
+                    StringBuilder upper = new StringBuilder();
+                    StringBuilder lower = new StringBuilder();
+                    int n = 0;
+                    for (double[] p : band) {
+                        if (Double.isFinite(p[0]) && Double.isFinite(p[1]) && Double.isFinite(p[2])) {
+                            upper.append(upper.length() == 0 ? "M" : " L").append(num(l + (p[0] - minX) * sx))
+                                    .append(',').append(num(h - b - (Math.max(p[1], p[2]) - minY) * sy));
+                            lower.insert(0, " L" + num(l + (p[0] - minX) * sx) + ","
+                                    + num(h - b - (Math.min(p[1], p[2]) - minY) * sy));
+                            n++;
+                        }
+                    }
+                    if (n >= 2) {
+                        svg.append("<path data-plot=\"band\" d=\"").append(upper).append(lower).append(" Z\" fill=\"")
+                                .append(color).append("\" fill-opacity=\"0.15\" stroke=\"none\"><title>")
+                                .append(esc(e.getKey())).append(" (range over seeds)</title></path>\n");
+                        marks++;
+                    }
+                }
                 StringBuilder d = new StringBuilder();
                 for (double[] p : e.getValue()) {
                     if (Double.isFinite(p[0]) && Double.isFinite(p[1])) {
@@ -245,7 +298,7 @@ public final class HtmlReport {
                     + "</h1>\n" + body
                     + "<script>window.addEventListener('load',function(){var n=0;"
                     + "document.querySelectorAll('[data-plot]').forEach(function(e){var b=e.getBBox();"
-                    + "if(b.width>0&&b.height>0)n++;});document.body.setAttribute('data-rendered',String(n));});"
+                    + "if(b.width>0||b.height>0)n++;});document.body.setAttribute('data-rendered',String(n));});"
                     + "</script>\n</body></html>\n";
             return new HtmlReport(page, marks);
         }

@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -281,18 +282,30 @@ class SelectionTests {
         }
 
         @Test
-        @DisplayName("activation norm selects after the first iteration, with a positive score per module")
+        @DisplayName("activation norm selects after the first iteration, by the RMS of each layer's training-mode output")
         void activationNorm() {
             ComputationGraph g = TestNets.graph(Options.plain());
+            List<DataSet> data = TestNets.batches(3, 4);
+            Map<String, INDArray> acts = g.clone().feedForward(data.get(0).getFeatures(), true);
+            Map<String, Double> expected = new LinkedHashMap<>();
+            // an output layer is scored by its input (DL4J does not report its output during fit)
+            Map<String, String> source = Map.of("d0", "d0", "d1", "d1", "d2", "d2", "out", "d2");
+            for (String m : List.of("d0", "d1", "d2", "out")) {
+                INDArray a = acts.get(source.get(m));
+                expected.put(m, a.norm2Number().doubleValue() / Math.sqrt(a.length()));
+            }
             SpectrumListener l = SpectrumListener.builder().optTopPercent(67)
-                    .optStrategy(SelectionStrategy.activationNorm()).build();
+                    .optStrategy(SelectionStrategy.activationNorm()).optReselectEveryIterations(100).build();
             g.addListeners(l);
-            g.fit(TestNets.iterator(TestNets.batches(3, 4)));
+            g.fit(TestNets.iterator(data));
             SelectionEvent ev = l.history().get(0);
             assertEquals(1, ev.iteration());
-            assertEquals(4, ev.scores().size());
-            ev.scores().values().forEach(v -> assertTrue(v > 0 && Double.isFinite(v), ev.toString()));
-            assertEquals(2, ev.selected().size());
+            assertEquals(expected.keySet(), ev.scores().keySet());
+            expected.forEach((m, v) -> assertEquals(v, ev.scores().get(m), 1e-5 * v, m));
+            // top 67% of the three DenseLayer/W modules by RMS; the output layer is a type of one (67% of 1 rounds to 0)
+            List<String> dense = new ArrayList<>(List.of("d0", "d1", "d2"));
+            dense.sort(Comparator.comparingDouble(expected::get).reversed());
+            assertEquals(Set.of(dense.get(0), dense.get(1)), ev.selected());
         }
     }
 

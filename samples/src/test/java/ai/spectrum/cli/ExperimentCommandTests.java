@@ -202,6 +202,30 @@ class ExperimentCommandTests {
         void rejectsUnknownMethod() {
             CommandRun r = CommandRun.of("experiment", "--methods", "FULL,SPECTRUM_99");
             assertEquals(ExitCodes.USAGE, r.code(), r::toString);
+            assertTrue(r.err().contains("unknown method 'SPECTRUM_99'"), r::toString);
+        }
+
+        @Test
+        @DisplayName("an era method is unknown to the masked-LM task, and the other way round")
+        void rejectsMethodOfTheOtherTask() {
+            CommandRun mlm = CommandRun.of("experiment", "--methods", "LORA", "--progress", "never");
+            assertEquals(ExitCodes.USAGE, mlm.code(), mlm::toString);
+            assertTrue(mlm.err().contains("unknown method 'LORA'"), mlm::toString);
+            CommandRun era = CommandRun.of("experiment", "--task", "era", "--methods", "FULL,SPECTRUM_99",
+                    "--progress", "never");
+            assertEquals(ExitCodes.USAGE, era.code(), era::toString);
+            assertTrue(era.err().contains("GRADIENT_NORM_25"), "lists the era methods: " + era);
+        }
+
+        @Test
+        @DisplayName("--seeds must be ≥ 1 and applies to --task era only")
+        void rejectsBadSeeds() {
+            CommandRun zero = CommandRun.of("experiment", "--task", "era", "--seeds", "0", "--progress", "never");
+            assertEquals(ExitCodes.USAGE, zero.code(), zero::toString);
+            assertTrue(zero.err().contains("seeds must be ≥ 1, got 0"), zero::toString);
+            CommandRun mlm = CommandRun.of("experiment", "--seeds", "2", "--progress", "never");
+            assertEquals(ExitCodes.USAGE, mlm.code(), mlm::toString);
+            assertTrue(mlm.err().contains("--seeds applies to --task era only"), mlm::toString);
         }
     }
 }

@@ -11,23 +11,25 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code demo}: a short run of the flagship experiment on the embedded defaults (all-MiniLM-L6-v2 from the
- * langchain4j jar, the shipped State of the Union corpus) — FULL, SPECTRUM_25 and FROZEN_ENCODER, {@value #STEPS}
- * steps of {@value #BATCH} passages × {@value #SEQ_LEN} tokens — that finishes in a few minutes on two cores.
+ * {@code demo}: a short run of the era-classification experiment ({@link EraExperiment}) on the embedded defaults
+ * (all-MiniLM-L6-v2 from the langchain4j jar, the shipped State of the Union corpus) — FULL, SPECTRUM_25 and
+ * FROZEN_ENCODER, {@value #STEPS} steps of {@value #BATCH} passages × {@value #SEQ_LEN} tokens, one seed — that
+ * finishes in a few minutes on two cores.
  *
  * <pre>{@code
  * java -jar samples/target/spectrum.jar demo            # writes spectrum-demo/report.html
  * }</pre>
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "A few-minute version of the flagship experiment (FULL, SPECTRUM_25, FROZEN_ENCODER on "
-                + "all-MiniLM-L6-v2 and State of the Union passages); writes report.html and results.json.")
+        description = "A few-minute version of the era experiment (FULL, SPECTRUM_25, FROZEN_ENCODER on "
+                + "all-MiniLM-L6-v2, dating State of the Union passages to their era); writes report.html and "
+                + "results.json.")
 public final class DemoCommand implements Callable<Integer> {
-    static final int STEPS = 12;
-    static final int EVAL_EVERY = 4;
-    static final int BATCH = 8;
+    static final int STEPS = 40;
+    static final int EVAL_EVERY = 10;
+    static final int BATCH = 16;
     static final int SEQ_LEN = 64;
-    static final int VALIDATION = 32;
+    static final int VALIDATION_PER_ERA = 12;
 
     @Mixin
     OutputDirectory out = new OutputDirectory("spectrum-demo");
@@ -40,14 +42,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        FlagshipExperiment.Builder b = FlagshipExperiment.builder()
-                .optModes(List.of(MlmFineTuning.Mode.FULL, MlmFineTuning.Mode.SPECTRUM_25,
-                        MlmFineTuning.Mode.FROZEN_ENCODER))
+        EraExperiment.Builder b = EraExperiment.builder()
+                .optMethods(List.of(EraMethod.FULL, EraMethod.SPECTRUM_25, EraMethod.FROZEN_ENCODER))
                 .optSteps(STEPS).optEvalEvery(EVAL_EVERY).optBatchSize(BATCH).optSequenceLength(SEQ_LEN)
-                .optValidationPassages(VALIDATION);
-        return ExperimentCommand.run(b, out.dir(), progress.mode(), spec.commandLine().getOut(),
-                "Note: " + STEPS + " steps of " + BATCH + " passages show the first trend only (loss curves, cost "
-                        + "ratios and the SNR heatmap); final-loss differences this early are not a quality verdict. "
-                        + "For the full comparison run 'spectrum experiment'.");
+                .optValidationPerClass(VALIDATION_PER_ERA);
+        return ExperimentCommand.runEra(b, out.dir(), progress.mode(), spec.commandLine().getOut(),
+                "Note: " + STEPS + " steps of " + BATCH + " passages and one seed show the first trend only "
+                        + "(accuracy curves, cost ratios and the SNR heatmap); differences this early are not a "
+                        + "quality verdict. For the full comparison run 'spectrum experiment --task era --seeds 3'.");
     }
 }

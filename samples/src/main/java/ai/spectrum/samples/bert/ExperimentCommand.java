@@ -18,61 +18,100 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code experiment}: the flagship experiment ({@link FlagshipExperiment}) — masked-LM adaptation of
- * all-MiniLM-L6-v2 to State of the Union addresses with each chosen method on the same data and seed — writing
- * {@code report.html} and {@code results.json} into {@code --out} and printing the results table.
+ * {@code experiment}: trains a BERT-family encoder with each chosen method on the same data and seeds, writing
+ * {@code report.html} and {@code results.json} into {@code --out} and printing the results table. Two tasks:
+ * {@code mlm} ({@link FlagshipExperiment}: masked-LM adaptation of all-MiniLM-L6-v2, the default) and {@code era}
+ * ({@link EraExperiment}: sequence classification of State of the Union passages by era, every baseline, several
+ * seeds).
  *
  * <pre>{@code
- * java -jar samples/target/spectrum.jar experiment --steps 40 --eval-every 10 --out flagship/
+ * java -jar samples/target/spectrum.jar experiment --task era --seeds 3 --methods FULL,SPECTRUM_25,LORA --out era/
  * }</pre>
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        description = "Train all-MiniLM-L6-v2 (masked LM, State of the Union passages) with each method on the same "
-                + "data and seed; write report.html and results.json.")
+        description = "Train a BERT-family encoder with each method on the same data and seeds: --task mlm (masked "
+                + "LM on State of the Union passages) or --task era (date a passage to its era); write report.html "
+                + "and results.json.")
 public final class ExperimentCommand implements Callable<Integer> {
+    /** The experiment's task. */
+    enum Task { MLM, ERA }
+
+    @Option(names = "--task", paramLabel = "T", defaultValue = "mlm", description = "mlm (masked-LM adaptation, "
+            + "default) or era (sequence classification by era).")
+    Task task;
+
+    @Option(names = "--model", paramLabel = "M", defaultValue = "minilm", converter = ModelConverter.class,
+            description = "Encoder of --task era: minilm (all-MiniLM-L6-v2, default) or bge-small "
+                    + "(bge-small-en-v1.5).")
+    EraModel model;
+
+    /** {@code --model} names. */
+    static final class ModelConverter implements CommandLine.ITypeConverter<EraModel> {
+        @Override
+        public EraModel convert(String value) {
+            try {
+                return EraModel.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     @Option(names = "--methods", split = ",", paramLabel = "M",
-            description = "Methods, run in this order: FULL, FROZEN_ENCODER, SPECTRUM_25, SPECTRUM_50, RANDOM_25, "
-                    + "LISA; default all six.")
-    List<MlmFineTuning.Mode> methods = List.of(MlmFineTuning.Mode.values());
+            description = "Methods, run in this order. mlm: FULL, FROZEN_ENCODER, SPECTRUM_25, SPECTRUM_50, "
+                    + "RANDOM_25, LISA. era: FULL, SPECTRUM_25, SPECTRUM_50, RANDOM_25, GRADIENT_NORM_25, "
+                    + "ACTIVATION_NORM_25, LISA, FROZEN_ENCODER, LORA. Default: all of the task's.")
+    List<String> methods;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "60", description = "Steps per method; default "
-            + "${DEFAULT-VALUE}.")
-    int steps;
+    @Option(names = "--seeds", paramLabel = "N", description = "era: seeds per method (42, 43, ...); default 1.")
+    Integer seeds;
 
-    @Option(names = "--eval-every", paramLabel = "E", defaultValue = "10", description = "Steps between validation "
-            + "evaluations (and SNR columns); default ${DEFAULT-VALUE}.")
-    int evalEvery;
+    @Option(names = "--steps", paramLabel = "N", description = "Steps per method; default 60 (mlm), 150 (era).")
+    Integer steps;
+
+    @Option(names = "--eval-every", paramLabel = "E", description = "Steps between validation evaluations (and SNR "
+            + "columns); default 10 (mlm), 25 (era).")
+    Integer evalEvery;
 
     @Option(names = "--reselect-every", paramLabel = "N", defaultValue = "0", description = "Steps between Spectrum "
             + "re-selections; default 0 = the evaluation interval.")
     int reselectEvery;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "8", description = "Passages per step; default "
-            + "${DEFAULT-VALUE}.")
-    int batch;
+    @Option(names = "--batch", paramLabel = "B", description = "Passages per step; default 8 (mlm), 16 (era).")
+    Integer batch;
 
     @Option(names = "--seq-len", paramLabel = "T", defaultValue = "128", description = "Tokens per passage; default "
             + "${DEFAULT-VALUE}.")
     int sequenceLength;
 
-    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "5e-5", description = "Adam learning rate; default "
-            + "${DEFAULT-VALUE}.")
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "5e-5", description = "Adam learning rate (of the "
+            + "encoder for era); default ${DEFAULT-VALUE}.")
     double learningRate;
 
-    @Option(names = "--validation", paramLabel = "N", defaultValue = "64", description = "Held-out passages; default "
-            + "${DEFAULT-VALUE}.")
-    int validation;
+    @Option(names = "--head-lr", paramLabel = "RATE", defaultValue = "1e-3", description = "era: Adam rate of the "
+            + "classification head, every method; default ${DEFAULT-VALUE}.")
+    double headLearningRate;
 
-    @Option(names = "--train-passages", paramLabel = "N", defaultValue = "0", description = "Training passages used; "
-            + "default 0 = all.")
+    @Option(names = "--lora-lr", paramLabel = "RATE", defaultValue = "5e-4", description = "era: Adam rate of the "
+            + "LoRA adapters; default ${DEFAULT-VALUE}.")
+    double loraLearningRate;
+
+    @Option(names = "--validation", paramLabel = "N", description = "Held-out passages; default 64 (mlm); era: per "
+            + "era, default 24.")
+    Integer validation;
+
+    @Option(names = "--train-passages", paramLabel = "N", defaultValue = "0", description = "Training passages used "
+            + "(era: per era); default 0 = all (era: the balanced maximum).")
     int trainPassages;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of shuffling and masking; default "
+    @Option(names = "--seed", defaultValue = "42", description = "Seed (era: the first seed); default "
             + "${DEFAULT-VALUE}.")
     long seed;
 
@@ -87,30 +126,101 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        FlagshipExperiment.Builder b;
         try {
-            b = FlagshipExperiment.builder().optModes(methods).optSteps(steps).optEvalEvery(evalEvery)
-                    .optReselectEvery(reselectEvery).optBatchSize(batch).optSequenceLength(sequenceLength)
-                    .optLearningRate(learningRate).optValidationPassages(validation).optTrainPassages(trainPassages)
-                    .optSeed(seed);
+            if (task == Task.ERA) {
+                return runEra(eraBuilder(), out.dir(), progress.mode(), spec.commandLine().getOut(), "");
+            }
+            if (seeds != null) {
+                throw new IllegalArgumentException("--seeds applies to --task era only");
+            }
+            return run(mlmBuilder(), out.dir(), progress.mode(), spec.commandLine().getOut(), "");
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        return run(b, out.dir(), progress.mode(), spec.commandLine().getOut(), "");
     }
 
-    /** Runs the experiment with a progress bar, writes the report and prints where it is and the table. */
+    private FlagshipExperiment.Builder mlmBuilder() {
+        FlagshipExperiment.Builder b = FlagshipExperiment.builder()
+                .optModes(parse(MlmFineTuning.Mode.class, methods, MlmFineTuning.Mode.values()))
+                .optReselectEvery(reselectEvery).optSequenceLength(sequenceLength).optLearningRate(learningRate)
+                .optTrainPassages(trainPassages).optSeed(seed);
+        if (steps != null) {
+            b.optSteps(steps);
+        }
+        if (evalEvery != null) {
+            b.optEvalEvery(evalEvery);
+        }
+        if (batch != null) {
+            b.optBatchSize(batch);
+        }
+        if (validation != null) {
+            b.optValidationPassages(validation);
+        }
+        return b;
+    }
+
+    private EraExperiment.Builder eraBuilder() {
+        EraExperiment.Builder b = EraExperiment.builder().optModel(model)
+                .optMethods(parse(EraMethod.class, methods, EraMethod.values()))
+                .optReselectEvery(reselectEvery).optSequenceLength(sequenceLength).optLearningRate(learningRate)
+                .optHeadLearningRate(headLearningRate).optLoraLearningRate(loraLearningRate)
+                .optTrainPerClass(trainPassages).optFirstSeed(seed);
+        if (seeds != null) {
+            b.optSeeds(seeds);
+        }
+        if (steps != null) {
+            b.optSteps(steps);
+        }
+        if (evalEvery != null) {
+            b.optEvalEvery(evalEvery);
+        }
+        if (batch != null) {
+            b.optBatchSize(batch);
+        }
+        if (validation != null) {
+            b.optValidationPerClass(validation);
+        }
+        return b;
+    }
+
+    /** The named constants (case-insensitive), or all of them when none are named. */
+    static <E extends Enum<E>> List<E> parse(Class<E> type, List<String> names, E[] all) {
+        if (names == null || names.isEmpty()) {
+            return List.of(all);
+        }
+        List<E> out = new ArrayList<>();
+        for (String n : names) {
+            try {
+                out.add(Enum.valueOf(type, n.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown method '" + n + "' for this task; expected one of "
+                        + Arrays.toString(all), e);
+            }
+        }
+        return out;
+    }
+
+    /** Runs the masked-LM experiment with a progress bar, writes the report and prints where it is and the table. */
     static int run(FlagshipExperiment.Builder builder, Path out, ProgressMode progress, PrintWriter w, String note)
             throws IOException {
         ExperimentResult result;
-        // ND4J M2.1's SameDiff prints an "Added differentiated op" line per op to System.out whenever it builds a
-        // gradient function (once per method here); the command's own output goes through its writer, not System.out
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try (BarProgress bar = new BarProgress(progress)) {
-            result = builder.optProgress(bar).build().run();
-        } finally {
-            System.setOut(stdout);
+        try (Bar bar = new Bar(progress)) {
+            result = quietly(() -> builder.optProgress(new FlagshipExperiment.Progress() {
+                @Override
+                public void methodStarted(MlmFineTuning.Mode mode, int index, int methods, int steps) {
+                    bar.start(mode.name(), index, methods, steps);
+                }
+
+                @Override
+                public void stepDone(MlmFineTuning.Mode mode, int step, double trainLoss) {
+                    bar.step();
+                }
+
+                @Override
+                public void evaluated(MlmFineTuning.Mode mode, int step, double validationLoss) {
+                    bar.note(String.format(Locale.ROOT, "val %.3f @%d", validationLoss, step));
+                }
+            }).build().run());
         }
         try {
             ExperimentReport.write(result, out);
@@ -118,51 +228,102 @@ public final class ExperimentCommand implements Callable<Integer> {
             throw new ExitCodes.OutputException("cannot write the report to " + out + ": "
                     + ExitCodes.describe(e), e);
         }
+        print(w, out, ExperimentReport.textTable(result), note);
+        return ExitCodes.OK;
+    }
+
+    /** Runs the era experiment with a progress bar, writes the report and prints where it is and the table. */
+    static int runEra(EraExperiment.Builder builder, Path out, ProgressMode progress, PrintWriter w, String note)
+            throws IOException {
+        EraResult result;
+        try (Bar bar = new Bar(progress)) {
+            result = quietly(() -> builder.optProgress(new EraExperiment.Progress() {
+                @Override
+                public void runStarted(EraMethod method, long seed, int index, int runs, int steps) {
+                    bar.start(method.name() + " seed " + seed, index, runs, steps);
+                }
+
+                @Override
+                public void stepDone(EraMethod method, int step, double trainLoss) {
+                    bar.step();
+                }
+
+                @Override
+                public void evaluated(EraMethod method, EraResult.EvalPoint p) {
+                    bar.note(String.format(Locale.ROOT, "acc %.3f @%d", p.accuracy(), p.step()));
+                }
+            }).build().run());
+        }
+        try {
+            EraReport.write(result, out);
+        } catch (IOException e) {
+            throw new ExitCodes.OutputException("cannot write the report to " + out + ": "
+                    + ExitCodes.describe(e), e);
+        }
+        print(w, out, EraReport.textTable(result), note);
+        return ExitCodes.OK;
+    }
+
+    private static void print(PrintWriter w, Path out, String table, String note) {
         w.println("report:  " + out.resolve(ExperimentReport.REPORT_HTML).toAbsolutePath());
         w.println("results: " + out.resolve(ExperimentReport.RESULTS_JSON).toAbsolutePath());
-        w.print(ExperimentReport.textTable(result));
+        w.print(table);
         if (!note.isEmpty()) {
             w.println(note);
         }
         w.flush();
-        return ExitCodes.OK;
     }
 
-    /** One bar over all steps of all methods on standard error. */
-    private static final class BarProgress implements FlagshipExperiment.Progress, AutoCloseable {
+    private interface Experiment<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs with System.out silenced: ND4J M2.1's SameDiff prints an "Added differentiated op" line per op to
+     * System.out whenever it builds a gradient function; the command's own output goes through its writer.
+     */
+    private static <T> T quietly(Experiment<T> experiment) throws IOException {
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            return experiment.run();
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    /** One bar over all steps of all runs on standard error. */
+    private static final class Bar implements AutoCloseable {
         private final boolean show;
         private ProgressBar bar;
-        private String last = "";
+        private String label = "";
 
-        BarProgress(ProgressMode mode) {
+        Bar(ProgressMode mode) {
             this.show = mode.shows();
         }
 
-        @Override
-        public void methodStarted(MlmFineTuning.Mode mode, int index, int methods, int steps) {
+        void start(String name, int index, int runs, int steps) {
             if (!show) {
                 return;
             }
             if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName("experiment").setInitialMax((long) methods * steps)
+                bar = new ProgressBarBuilder().setTaskName("experiment").setInitialMax((long) runs * steps)
                         .setUpdateIntervalMillis(500).setUnit(" steps", 1)
                         .setConsumer(new ConsoleProgressBarConsumer(SpectrumCommand.progressStream())).build();
             }
-            last = String.format(Locale.ROOT, "%s (%d/%d)", mode, index + 1, methods);
-            bar.setExtraMessage(last);
+            label = String.format(Locale.ROOT, "%s (%d/%d)", name, index + 1, runs);
+            bar.setExtraMessage(label);
         }
 
-        @Override
-        public void stepDone(MlmFineTuning.Mode mode, int step, double trainLoss) {
+        void step() {
             if (bar != null) {
                 bar.step();
             }
         }
 
-        @Override
-        public void evaluated(MlmFineTuning.Mode mode, int step, double validationLoss) {
+        void note(String text) {
             if (bar != null) {
-                bar.setExtraMessage(String.format(Locale.ROOT, "%s val %.3f @%d", last, validationLoss, step));
+                bar.setExtraMessage(label + " " + text);
             }
         }
 

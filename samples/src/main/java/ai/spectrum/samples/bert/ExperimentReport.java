@@ -33,7 +33,7 @@ public final class ExperimentReport {
     /** The HTML page's name. */
     public static final String REPORT_HTML = "report.html";
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule()).addModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -98,10 +98,15 @@ public final class ExperimentReport {
 
     /** The table as fixed-width text (for the console). */
     public static String textTable(ExperimentResult result) {
+        return textTable(TABLE_HEADER, tableRows(result));
+    }
+
+    /** A header and rows as a fixed-width text table: first column left-aligned, the others right-aligned. */
+    static String textTable(List<String> header, List<List<String>> body) {
         List<List<String>> rows = new ArrayList<>();
-        rows.add(TABLE_HEADER);
-        rows.addAll(tableRows(result));
-        int[] w = new int[TABLE_HEADER.size()];
+        rows.add(header);
+        rows.addAll(body);
+        int[] w = new int[header.size()];
         for (List<String> row : rows) {
             for (int i = 0; i < row.size(); i++) {
                 w[i] = Math.max(w[i], row.get(i).length());
@@ -170,7 +175,11 @@ public final class ExperimentReport {
     }
 
     private static void addHeatmap(HtmlReport.Builder b, List<String> modules, MethodRun r) {
-        List<SnrColumn> cols = r.snr();
+        addSnrHeatmap(b, r.mode().name(), modules, r.snr());
+    }
+
+    /** The SNR of every module (rows) at each column, trained modules outlined, titled after the method. */
+    static void addSnrHeatmap(HtmlReport.Builder b, String method, List<String> modules, List<SnrColumn> cols) {
         List<String> colLabels = new ArrayList<>();
         double[][] values = new double[modules.size()][cols.size()];
         boolean[][] marked = new boolean[modules.size()][cols.size()];
@@ -185,7 +194,7 @@ public final class ExperimentReport {
         }
         String source = cols.isEmpty() ? "" : cols.get(0).source().equals("selection")
                 ? "the listener's scores at each (re-)selection" : "SpectrumAnalyzer at each evaluation";
-        b.addHeatmap("SNR of every module over training: " + r.mode().name() + " (" + source + ")", modules, colLabels,
+        b.addHeatmap("SNR of every module over training: " + method + " (" + source + ")", modules, colLabels,
                 values, marked);
     }
 

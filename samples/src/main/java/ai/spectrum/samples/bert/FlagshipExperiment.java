@@ -258,7 +258,7 @@ public final class FlagshipExperiment {
     }
 
     /** SNR of every module now; trained = the selector's current set, else every module the updater updates. */
-    private static SnrColumn analyze(SpectrumAnalyzer analyzer, ComputationGraph graph, SpectrumListener selector,
+    static SnrColumn analyze(SpectrumAnalyzer analyzer, ComputationGraph graph, SpectrumListener selector,
                                      int step) {
         Set<String> updated = updatedParameters(graph);
         Map<String, Double> values = new LinkedHashMap<>();
@@ -305,7 +305,7 @@ public final class FlagshipExperiment {
         return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
-    private static void settleMemory() {
+    static void settleMemory() {
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         for (int i = 0; i < 3; i++) {
             System.gc();

@@ -74,6 +74,14 @@ public final class SentenceEncoder implements AutoCloseable {
 
     /** The model inputs for these texts: ids, positions, token types and attention mask, each {@code [n, length]} (the mask {@code [n, length, 1]}). */
     public INDArray[] inputs(List<String> texts) {
+        return inputs(tokenizer, sequenceLength, texts);
+    }
+
+    /**
+     * The four {@link BertGraph} inputs for texts, padded or truncated to {@code sequenceLength} tokens (a truncated
+     * text keeps its final {@code [SEP]}).
+     */
+    public static INDArray[] inputs(BertTokenizer tokenizer, int sequenceLength, List<String> texts) {
         int n = texts.size();
         float[][] ids = new float[n][sequenceLength];
         float[][] positions = new float[n][sequenceLength];

@@ -31,6 +31,10 @@ public final class BertGraph {
     public static final long SEED = 12345;
     /** The word-embedding vertex ({@code W [vocab, hidden]}). */
     public static final String WORD_EMBEDDINGS = "embeddings.word_embeddings";
+    /** Suffix of a LoRA adapter vertex ({@link Adapters}). */
+    public static final String LORA = ".lora";
+    /** Suffix of the vertex that adds an adapter to its projection. */
+    public static final String ADAPTED = ".adapted";
 
     private BertGraph() {
     }
@@ -63,6 +67,30 @@ public final class BertGraph {
      */
     public static ComputationGraphConfiguration.GraphBuilder encoder(BertConfig c, IUpdater updater,
                                                                      DataType dataType) {
+        return encoder(c, updater, dataType, null);
+    }
+
+    /**
+     * LoRA adapters on every block's attention query and value projections: vertex {@code X.lora} (a
+     * {@link LowRankAdapter} reading the projection's input) is added to projection {@code X}'s output in vertex
+     * {@code X.adapted}, which feeds the attention instead of {@code X}. Freezing everything but the adapters (and a
+     * head) is the caller's part.
+     *
+     * @param rank    adapter rank, ≥ 1
+     * @param alpha   LoRA scale numerator ({@code alpha / rank} scales the update)
+     * @param updater the adapters' updater, or null for the graph's
+     */
+    public record Adapters(int rank, double alpha, IUpdater updater) {
+        public Adapters {
+            if (rank < 1 || !(alpha > 0)) {
+                throw new IllegalArgumentException("adapter rank must be ≥ 1 and alpha > 0, got " + rank + ", " + alpha);
+            }
+        }
+    }
+
+    /** As {@link #encoder(BertConfig, IUpdater, DataType)} with LoRA adapters, or none if {@code adapters} is null. */
+    public static ComputationGraphConfiguration.GraphBuilder encoder(BertConfig c, IUpdater updater,
+                                                                     DataType dataType, Adapters adapters) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .seed(SEED)
                 .dataType(dataType)
@@ -77,7 +105,7 @@ public final class BertGraph {
         g.addLayer("embeddings.LayerNorm", new LayerNorm(c.hidden(), c.layerNormEps()), "embeddings.sum");
         String hidden = "embeddings.LayerNorm";
         for (int i = 0; i < c.layers(); i++) {
-            hidden = block(g, c, "encoder.layer." + i, hidden);
+            hidden = block(g, c, "encoder.layer." + i, hidden, adapters);
         }
         return g;
     }
@@ -94,13 +122,16 @@ public final class BertGraph {
         return graph;
     }
 
-    private static String block(ComputationGraphConfiguration.GraphBuilder g, BertConfig c, String p, String in) {
+    private static String block(ComputationGraphConfiguration.GraphBuilder g, BertConfig c, String p, String in,
+                                Adapters adapters) {
         int h = c.hidden();
         g.addLayer(p + ".attention.self.query", new SequenceDense(h, h, false), in);
         g.addLayer(p + ".attention.self.key", new SequenceDense(h, h, false), in);
         g.addLayer(p + ".attention.self.value", new SequenceDense(h, h, false), in);
+        String query = adapt(g, p + ".attention.self.query", in, h, adapters);
+        String value = adapt(g, p + ".attention.self.value", in, h, adapters);
         g.addVertex(p + ".attention.self.inputs", new FeatureMergeVertex(),
-                p + ".attention.self.query", p + ".attention.self.key", p + ".attention.self.value", ATTENTION_MASK);
+                query, p + ".attention.self.key", value, ATTENTION_MASK);
         g.addLayer(p + ".attention.self", new SelfAttention(c.heads(), h), p + ".attention.self.inputs");
         g.addLayer(p + ".attention.output.dense", new SequenceDense(h, h, false), p + ".attention.self");
         g.addVertex(p + ".attention.output.residual", new ElementWiseVertex(ElementWiseVertex.Op.Add),
@@ -114,6 +145,22 @@ public final class BertGraph {
                 p + ".output.dense", p + ".attention.output.LayerNorm");
         g.addLayer(p + ".output.LayerNorm", new LayerNorm(h, c.layerNormEps()), p + ".output.residual");
         return p + ".output.LayerNorm";
+    }
+
+    /** Adds {@code projection.lora} and {@code projection.adapted}; returns the vertex to read instead. */
+    private static String adapt(ComputationGraphConfiguration.GraphBuilder g, String projection, String in, int h,
+                                Adapters adapters) {
+        if (adapters == null) {
+            return projection;
+        }
+        LowRankAdapter lora = new LowRankAdapter(h, h, adapters.rank(), adapters.alpha());
+        if (adapters.updater() != null) {
+            lora.setUpdater(adapters.updater());
+        }
+        g.addLayer(projection + LORA, lora, in);
+        g.addVertex(projection + ADAPTED, new ElementWiseVertex(ElementWiseVertex.Op.Add), projection,
+                projection + LORA);
+        return projection + ADAPTED;
     }
 
     private static EmbeddingSequenceLayer embedding(int rows, int width) {
