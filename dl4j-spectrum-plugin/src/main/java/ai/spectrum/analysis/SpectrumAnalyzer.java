@@ -275,11 +275,7 @@ public final class SpectrumAnalyzer {
                         first = e.getCause();
                     }
                     // stop: modules not started yet are cancelled, running ones finish (their futures are awaited)
-                    for (Runnable queued : pool.shutdownNow()) {
-                        if (queued instanceof Future<?> f) {
-                            f.cancel(false);
-                        }
-                    }
+                    dropQueued(pool);
                 } catch (CancellationException e) {
                     // not started because another module failed first
                 }
@@ -291,7 +287,9 @@ public final class SpectrumAnalyzer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("scan interrupted", e);
         } finally {
-            pool.shutdownNow();
+            dropQueued(pool);
+            pool.shutdown();
+            awaitRunning(pool);
             if (tilePool != null) {
                 tilePool.shutdownNow();
             }
@@ -419,6 +417,33 @@ public final class SpectrumAnalyzer {
 
         public SpectrumAnalyzer build() {
             return new SpectrumAnalyzer(this);
+        }
+    }
+
+    /** Cancels the modules not started yet, without interrupting the running ones. */
+    private static void dropQueued(ExecutorService pool) {
+        List<Runnable> queued = new ArrayList<>();
+        ((java.util.concurrent.ThreadPoolExecutor) pool).getQueue().drainTo(queued);
+        for (Runnable r : queued) {
+            if (r instanceof Future<?> f) {
+                f.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Waits for the running modules to finish without interrupting them: an interrupted read of a
+     * {@code FileChannel} closes the channel, and with it the weight source for every later scan. Only an interrupt
+     * of the caller interrupts them.
+     */
+    private static void awaitRunning(ExecutorService pool) {
+        try {
+            while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                LOG.info("waiting for the running matrices of a stopped scan to finish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
         }
     }
 }
