@@ -27,6 +27,10 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.ops.impl.shape.Reshape;
+import org.nd4j.linalg.api.ops.impl.shape.Shape;
+import org.nd4j.linalg.api.ops.impl.shape.ZerosLike;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
@@ -291,7 +295,10 @@ final class SameDiffEpsilonPath {
         wanted.add(INPUT);
         wanted.addAll(trainable);
         Map<String, INDArray> ph = placeholders(input, labels);
-        rewritten = rewriteParameterOutputs(s, s.getFunction("grad"), wanted, names -> shapesOf(s, ph, names));
+        SameDiff grad = s.getFunction("grad");
+        Probe probe = new Probe(s, ph);
+        rewritten = dropZeroAdds(grad) + constantReshapeShapes(s, grad, probe)
+                + rewriteParameterOutputs(s, grad, wanted, names -> shapesOf(s, ph, names), probe);
         s.clearPlaceholders(true);
         s.clearOpInputs();
         sd = s;
@@ -304,7 +311,8 @@ final class SameDiffEpsilonPath {
      * @return the number of ops rewritten
      */
     static int rewriteParameterOutputs(SameDiff forward, SameDiff grad, Set<String> wanted,
-                                       java.util.function.Function<Set<String>, Map<String, long[]>> shapes) {
+                                       java.util.function.Function<Set<String>, Map<String, long[]>> shapes,
+                                       Probe probe) {
         Set<String> unknown = new HashSet<>();
         for (SameDiffOp op : grad.getOps().values()) {
             Object f = op.getOp();
@@ -326,6 +334,7 @@ final class SameDiffEpsilonPath {
                 wantedGrads.add(v.getGradient().name());
             }
         }
+        Set<String> needed = neededVariables(grad, wantedGrads);
         int n = 0;
         for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
             Object f = op.getOp();
@@ -338,7 +347,7 @@ final class SameDiffEpsilonPath {
                 continue;
             }
             String dy = outs.get(1);
-            if (wantedGrads.contains(dy) || isRead(grad, dy)) {
+            if (needed.contains(dy)) {
                 continue;
             }
             String x = ins.get(0);
@@ -359,7 +368,7 @@ final class SameDiffEpsilonPath {
             } else {
                 long[] ys = known.containsKey(y) ? known.get(y) : shapeOf(forward, grad, y);
                 long[] xs = known.containsKey(x) ? known.get(x) : shapeOf(forward, grad, x);
-                if (!broadcastsInto(ys, xs)) {
+                if (!broadcastsInto(ys, xs) && !(probe != null && probe.broadcastsInto(y, x))) {
                     continue; // dX needs a reduction: keep the op
                 }
                 if (f instanceof AddBpOp || f instanceof SubBpOp) {
@@ -402,16 +411,6 @@ final class SameDiffEpsilonPath {
         return out;
     }
 
-    private static boolean isRead(SameDiff sd, String var) {
-        Variable v = sd.getVariables().get(var);
-        if (v == null) {
-            return false;
-        }
-        return (v.getInputsForOp() != null && !v.getInputsForOp().isEmpty())
-                || (v.getControlDepsForOp() != null && !v.getControlDepsForOp().isEmpty())
-                || (v.getControlDepsForVar() != null && !v.getControlDepsForVar().isEmpty());
-    }
-
     /**
      * Whether {@code y} broadcasts into {@code x} without changing x's shape, for any minibatch size: x's first
      * (minibatch) and unknown dimensions only meet y's 1s.
@@ -447,6 +446,219 @@ final class SameDiffEpsilonPath {
         op.setOp(replacement);
         op.setInputsToOp(new ArrayList<>(newInputs));
         op.setOutputsOfOp(new ArrayList<>(List.of(keptOutput)));
-        grad.getVariables().remove(droppedOutput);
+        if (droppedOutput != null) {
+            grad.getVariables().remove(droppedOutput);
+        }
+    }
+
+    /**
+     * The variables of {@code grad} that computing {@code outputs} reads, directly or through the ops producing them
+     * (including {@code outputs}).
+     */
+    static Set<String> neededVariables(SameDiff grad, Set<String> outputs) {
+        Set<String> needed = new HashSet<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(outputs);
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (!needed.add(v)) {
+                continue;
+            }
+            Variable var = grad.getVariables().get(v);
+            if (var == null) {
+                continue;
+            }
+            if (var.getControlDeps() != null) {
+                todo.addAll(var.getControlDeps());
+            }
+            SameDiffOp producer = var.getOutputOfOp() == null ? null : grad.getOps().get(var.getOutputOfOp());
+            if (producer != null) {
+                if (producer.getInputsToOp() != null) {
+                    todo.addAll(producer.getInputsToOp());
+                }
+                if (producer.getControlDeps() != null) {
+                    todo.addAll(producer.getControlDeps());
+                }
+            }
+        }
+        return needed;
+    }
+
+    /**
+     * Rewrites {@code add(X-grad, zeroslike(X))} (how SameDiff adds the zero gradient of a {@code stop_gradient} branch
+     * to the other contributions of X's gradient) to {@code identity(X-grad)}: the sum is X-grad exactly (up to the sign
+     * of a zero), and {@code zeroslike(X)} would make the session recompute X, i.e. the layer's forward pass, only for
+     * its shape.
+     *
+     * @return the number of ops rewritten
+     */
+    static int dropZeroAdds(SameDiff grad) {
+        int n = 0;
+        for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
+            List<String> ins = op.getInputsToOp();
+            List<String> outs = op.getOutputsOfOp();
+            if (!(op.getOp() instanceof AddOp) || ins == null || ins.size() != 2 || outs == null || outs.size() != 1) {
+                continue;
+            }
+            for (int k = 0; k < 2; k++) {
+                String zeros = ins.get(k);
+                String other = ins.get(1 - k);
+                Variable zv = grad.getVariables().get(zeros);
+                SameDiffOp producer = zv == null || zv.getOutputOfOp() == null ? null
+                        : grad.getOps().get(zv.getOutputOfOp());
+                if (producer != null && producer.getOp() instanceof ZerosLike && producer.getInputsToOp() != null
+                        && producer.getInputsToOp().size() == 1
+                        && other.equals(producer.getInputsToOp().get(0) + "-grad")) {
+                    replace(grad, op, new Identity(), List.of(other), outs.get(0), null);
+                    n++;
+                    break;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Replaces {@code shape_of(v)} of a computed forward value v, when only reshapes read it as their target shape, by
+     * a constant shape ({@code -1} where it depends on the minibatch size, found by {@link Probe}): a reshape back to
+     * v's shape (the backprop of a reshape) then no longer makes the session recompute v.
+     *
+     * @return the number of ops replaced
+     */
+    static int constantReshapeShapes(SameDiff forward, SameDiff grad, Probe probe) {
+        int n = 0;
+        for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
+            List<String> ins = op.getInputsToOp();
+            List<String> outs = op.getOutputsOfOp();
+            if (!(op.getOp() instanceof Shape) || ins == null || ins.size() != 1 || outs == null || outs.size() != 1) {
+                continue;
+            }
+            String v = ins.get(0);
+            if (!forward.hasVariable(v) || forward.getVariable(v).getVariableType() != VariableType.ARRAY) {
+                continue;
+            }
+            String out = outs.get(0);
+            Variable outVar = grad.getVariables().get(out);
+            List<String> readers = outVar.getInputsForOp() == null ? List.of() : outVar.getInputsForOp();
+            boolean onlyReshapeTargets = !readers.isEmpty() && (outVar.getControlDepsForOp() == null
+                    || outVar.getControlDepsForOp().isEmpty());
+            for (String r : readers) {
+                SameDiffOp reader = grad.getOps().get(r);
+                onlyReshapeTargets &= reader != null && reader.getOp() instanceof Reshape
+                        && reader.getInputsToOp().size() == 2 && reader.getInputsToOp().get(1).equals(out)
+                        && !reader.getInputsToOp().get(0).equals(out);
+            }
+            long[] shape = onlyReshapeTargets ? probe.batchFreeShape(v) : null;
+            if (shape == null) {
+                continue;
+            }
+            String name = out + "_static";
+            if (grad.hasVariable(name)) {
+                continue;
+            }
+            SDVariable c = grad.constant(name, Nd4j.createFromArray(shape));
+            List<String> cReaders = new ArrayList<>();
+            for (String r : new ArrayList<>(readers)) {
+                grad.getOps().get(r).getInputsToOp().set(1, c.name());
+                cReaders.add(r);
+            }
+            grad.getVariables().get(c.name()).setInputsForOp(cReaders);
+            List<String> vReaders = grad.getVariables().get(v).getInputsForOp();
+            if (vReaders != null) {
+                vReaders.remove(op.getName());
+            }
+            grad.getOps().remove(op.getName());
+            grad.getVariables().remove(out);
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Shapes of forward values for the first minibatch and for one with an extra example (its first repeated), computed
+     * once at build time: a dimension that differs between the two depends on the minibatch size.
+     */
+    static final class Probe {
+        private final SameDiff forward;
+        private final Map<String, INDArray> placeholders;
+        private final Map<String, long[]> first = new HashMap<>();
+        private final Map<String, long[]> larger = new HashMap<>();
+        private boolean failed;
+
+        Probe(SameDiff forward, Map<String, INDArray> placeholders) {
+            this.forward = forward;
+            this.placeholders = placeholders;
+        }
+
+        /** v's shape with -1 at the one dimension that depends on the minibatch, or null if unknown or several do. */
+        long[] batchFreeShape(String v) {
+            long[] a = shape(first, placeholders, v);
+            long[] b = a == null ? null : shape(larger, largerPlaceholders(), v);
+            if (b == null || a.length != b.length) {
+                return null;
+            }
+            long[] out = a.clone();
+            int varying = 0;
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] != b[i]) {
+                    out[i] = -1;
+                    varying++;
+                }
+            }
+            return varying <= 1 ? out : null;
+        }
+
+        /** Whether y broadcasts into x without changing x's shape, at both probed minibatch sizes. */
+        boolean broadcastsInto(String y, String x) {
+            Map<String, INDArray> large = largerPlaceholders();
+            for (Map<String, long[]> cache : List.of(first, larger)) {
+                Map<String, INDArray> ph = cache == first ? placeholders : large;
+                long[] ys = shape(cache, ph, y);
+                long[] xs = ys == null ? null : shape(cache, ph, x);
+                if (xs == null || ys.length > xs.length) {
+                    return false;
+                }
+                for (int i = 1; i <= ys.length; i++) {
+                    long yd = ys[ys.length - i];
+                    if (yd != 1 && yd != xs[xs.length - i]) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        private long[] shape(Map<String, long[]> cache, Map<String, INDArray> ph, String v) {
+            if (ph == null || failed || !forward.hasVariable(v)) {
+                return null;
+            }
+            if (!cache.containsKey(v)) {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    forward.output(ph, List.of(v)).forEach((k, a) -> cache.put(k, a.shape()));
+                } catch (RuntimeException e) {
+                    failed = true; // a layer that cannot run at this size: no probe-based rewrite
+                    return null;
+                } finally {
+                    forward.clearPlaceholders(true);
+                    forward.clearOpInputs();
+                }
+            }
+            return cache.get(v);
+        }
+
+        private Map<String, INDArray> largerPlaceholders;
+
+        private Map<String, INDArray> largerPlaceholders() {
+            if (largerPlaceholders == null) {
+                Map<String, INDArray> out = new HashMap<>();
+                long batch = placeholders.get(INPUT).size(0);
+                for (Map.Entry<String, INDArray> e : placeholders.entrySet()) {
+                    INDArray a = e.getValue();
+                    out.put(e.getKey(), a.rank() > 0 && a.size(0) == batch
+                            ? Nd4j.concat(0, a, a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1))) : a);
+                }
+                largerPlaceholders = out;
+            }
+            return largerPlaceholders;
+        }
     }
 }

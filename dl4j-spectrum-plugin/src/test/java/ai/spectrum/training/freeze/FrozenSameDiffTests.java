@@ -31,6 +31,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,19 +53,25 @@ class FrozenSameDiffTests {
         SameDiffEpsilonPath.enabled = true;
     }
 
-    /** in → d0 (dense) → a (SameDiff affine+tanh) → n (SameDiff layer norm) → t (two projections) → out. */
+    /**
+     * in → d0 (dense) → a (SameDiff affine+tanh) → h (SameDiff affine through reshapes, halved gradient) → n (SameDiff
+     * layer norm) → t (two projections) → out.
+     */
     private static ComputationGraphConfiguration configuration(boolean frozenByHand) {
         org.deeplearning4j.nn.conf.layers.Layer a = new SameDiffFixtures.Affine(8, 8);
+        org.deeplearning4j.nn.conf.layers.Layer h = new SameDiffFixtures.ShapedAffine(8, 8);
         org.deeplearning4j.nn.conf.layers.Layer n = new SameDiffFixtures.Norm(8);
         if (frozenByHand) {
             a = new FrozenLayerWithBackprop(a);
+            h = new FrozenLayerWithBackprop(h);
             n = new FrozenLayerWithBackprop(n);
         }
         return new NeuralNetConfiguration.Builder().seed(7).updater(new Adam(1e-2)).dataType(DataType.FLOAT)
                 .graphBuilder().addInputs("in")
                 .addLayer("d0", new DenseLayer.Builder().nIn(8).nOut(8).activation(Activation.TANH).build(), "in")
                 .addLayer("a", a, "d0")
-                .addLayer("n", n, "a")
+                .addLayer("h", h, "a")
+                .addLayer("n", n, "h")
                 .addLayer("t", new SameDiffFixtures.TwoProjections(8, 8), "n")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(3)
                         .activation(Activation.SOFTMAX).build(), "t")
@@ -91,7 +98,7 @@ class FrozenSameDiffTests {
         NetworkSlots adapter = NetworkSlots.of(Dl4jNetwork.of(g));
         FreezePlan plan = FreezePlan.forModules(adapter, adapter.network().weights(), TRAINED);
         assertEquals(Set.of(), plan.structural(), "the dense layer below keeps every SameDiff layer on the backprop path");
-        assertEquals(Set.of("a", "n", "t"), plan.selective());
+        assertEquals(Set.of("a", "h", "n", "t"), plan.selective());
         Freezer.apply(adapter, plan);
         return g;
     }
@@ -158,7 +165,16 @@ class FrozenSameDiffTests {
             g.fit(TestNets.batches(1, 1).get(0)); // builds the gradient graphs
             OpLog aLog = logBackprop(a.sameDiffPath().forwardGraph());
             OpLog nLog = logBackprop(n.sameDiffPath().forwardGraph());
+            SelectiveFreezeLayerImpl h = wrapper(g, "h");
+            OpLog hLog = logBackprop(h.sameDiffPath().forwardGraph());
             g.fit(TestNets.batches(1, 2).get(0));
+            // h's epsilon is (½·eps + ½·eps)·Wᵀ: nothing of its forward pass is needed, and none of it runs again
+            assertTrue(hLog.outputs.contains("input-grad"), "the epsilon is computed: " + hLog.outputs);
+            assertEquals(List.of(), hLog.gradientsOf("W", "b"));
+            Set<String> forward = new HashSet<>(h.sameDiffPath().forwardGraph().getVariables().keySet());
+            forward.removeAll(Set.of("input", "W", "b", "mask"));
+            forward.retainAll(hLog.outputs);
+            assertEquals(Set.of(), forward, "forward values recomputed in h's backprop: " + hLog.outputs);
             assertTrue(aLog.outputs.contains("input-grad"), "the epsilon is computed: " + aLog.outputs);
             assertEquals(List.of(), aLog.gradientsOf("W", "b"));
             assertEquals(List.of(), nLog.gradientsOf("gamma", "beta"));
@@ -256,7 +272,7 @@ class FrozenSameDiffTests {
         ComputationGraph g = network(false);
         NetworkSlots adapter = NetworkSlots.of(Dl4jNetwork.of(g));
         FreezePlan plan = FreezePlan.forModules(adapter, adapter.network().weights(), Set.of("t/A", "out"));
-        assertEquals(Set.of("d0", "a", "n"), plan.structural());
+        assertEquals(Set.of("d0", "a", "h", "n"), plan.structural());
         Freezer.apply(adapter, plan);
         assertTrue(g.getLayer("a") instanceof org.deeplearning4j.nn.layers.FrozenLayer);
         g.fit(TestNets.batches(1, 3).get(0));

@@ -15,6 +15,59 @@ final class SameDiffFixtures {
     private SameDiffFixtures() {
     }
 
+    /**
+     * {@code x·W + b} through the shapes of a sequence layer ({@code reshape}s around the product) with the samples'
+     * halved gradient ({@link ai.spectrum.dl4j.SameDiffBackpropFix}): its backprop graph holds what made a frozen
+     * copy recompute the forward pass only for shapes ({@code shape_of} of a computed value, {@code zeroslike} of the
+     * {@code stop_gradient} branch, a same-shape {@code add_bp}).
+     */
+    static final class ShapedAffine extends SameDiffLayer {
+        long nIn;
+        long nOut;
+
+        @SuppressWarnings("unused")
+        private ShapedAffine() {
+        }
+
+        ShapedAffine(long nIn, long nOut) {
+            if (nOut % 2 != 0) {
+                throw new IllegalArgumentException("nOut must be even");
+            }
+            this.nIn = nIn;
+            this.nOut = nOut;
+        }
+
+        @Override
+        public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+            SDVariable y = sd.mmul(sd.reshape(x, -1, nIn), p.get("W")).add(p.get("b"));
+            SDVariable pairs = sd.reshape(y, -1, 2, nOut / 2);
+            return ai.spectrum.dl4j.SameDiffBackpropFix.halveGradient(sd, sd.reshape(pairs, -1, nOut));
+        }
+
+        @Override
+        public void defineParameters(SDLayerParams params) {
+            params.clear();
+            params.addWeightParam("W", nIn, nOut);
+            params.addBiasParam("b", 1, nOut);
+        }
+
+        @Override
+        public void initializeParameters(Map<String, INDArray> params) {
+            params.get("W").assign(Nd4j.rand(params.get("W").dataType(), params.get("W").shape()).subi(0.5));
+            params.get("b").assign(-0.1);
+        }
+
+        @Override
+        public InputType getOutputType(int layerIndex, InputType inputType) {
+            return InputType.feedForward(nOut);
+        }
+
+        @Override
+        public void setNIn(InputType inputType, boolean override) {
+            // explicit sizes
+        }
+    }
+
     /** {@code tanh(x·W + b)}. */
     static final class Affine extends SameDiffLayer {
         long nIn;
