@@ -26,7 +26,8 @@ import java.util.Map;
  * <p>Layer slots are the graph's layer vertices in topological order, or the network's layers in order; a
  * MultiLayerNetwork slot is named after its layer's name, or its index when it has none. Weight matrices
  * ({@link #weights()}: the parameters its initializer calls weights, except scalars) are named as
- * {@link NetworkWeights} describes and cached until the network's runtime layers change. Training, scoring and evaluation delegate to DL4J.
+ * {@link NetworkWeights} describes and cached until the network's runtime layers change. Training, scoring and
+ * evaluation delegate to DL4J.
  *
  * <pre>{@code
  * Dl4jNetwork net = Dl4jNetwork.of(graph);

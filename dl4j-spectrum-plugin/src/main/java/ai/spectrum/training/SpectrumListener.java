@@ -367,7 +367,7 @@ public final class SpectrumListener implements TrainingListener {
         boolean changed = !chosen.equals(selected) || !hasSelection;
         Set<String> structural = new LinkedHashSet<>(outcome.structuralLayers());
         SelectionEvent event = new SelectionEvent(iteration, epoch, strategy.name(), scoreMap, chosen, structural,
-                nanos);
+                nanos, userFrozen);
         history.add(event);
         if (changed) {
             LOG.info("Spectrum {} selection at iteration {} (epoch {}): training {} of {} modules; {} layers frozen "

@@ -107,6 +107,7 @@ class UserFrozenLayersTests {
         SpectrumListener spectrum = SpectrumListener.builder().optTopPercent(50).build();
         spectrum.selectNow(net);
         assertEquals(Set.of("layer0"), spectrum.userFrozen());
+        assertEquals(Set.of("layer0"), spectrum.history().get(0).userFrozen());
         Set<String> dense = new HashSet<>(spectrum.selected());
         dense.retainAll(Set.of("layer1", "layer2", "layer3"));
         // int(3 × 50 %) = 1 of the 3 selectable dense layers; counting the frozen one would give int(4 × 50 %) = 2

@@ -80,8 +80,8 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural,
             if (kept.contains(e.layer())) {
                 String wrapper = adapter.layerConf(e.layer()).getLayer().getClass().getSimpleName();
                 throw new IllegalArgumentException("module '" + m + "' is in layer '" + e.layer() + "', which was "
-                        + "frozen before Spectrum (" + wrapper + ") and stays frozen; UserFrozenLayers.SELECTABLE (listener: optTrainUserFrozen(true)) lets "
-                        + "Spectrum train it");
+                        + "frozen before Spectrum (" + wrapper + ") and stays frozen; UserFrozenLayers.SELECTABLE "
+                        + "(listener: optTrainUserFrozen(true)) lets Spectrum train it");
             }
         }
         Map<String, Set<String>> frozen = new LinkedHashMap<>();
