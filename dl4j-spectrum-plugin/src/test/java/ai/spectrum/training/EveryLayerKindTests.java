@@ -2,6 +2,7 @@ package ai.spectrum.training;
 
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.dl4j.Dl4jNetwork;
+import ai.spectrum.training.freeze.NetworkFreeze;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -51,7 +52,11 @@ import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.conf.layers.recurrent.TimeDistributed;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
 import org.deeplearning4j.nn.conf.layers.util.MaskZeroLayer;
 import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
@@ -96,9 +101,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * one type (so one of them trains and one is frozen). Each kind either works — frozen weight matrices bit-identical
  * across iterations, a selected one changes, save → restore → resume continues bit-identically with the
  * uninterrupted run, both with the kind's first weight matrix always trained and with the kind left to the ranking
- * — or the listener
- * refuses it at the first selection with one exception naming the layer and its kind, leaving parameters and
- * configuration untouched. Selecting every module (top 100 %) trains bit-identically to no listener.
+ * (a layer the user froze only the latter: it is never selected) — or the listener refuses it at the first
+ * selection with one exception naming the layer and its kind, leaving parameters and configuration untouched. Selecting every module (top 100 %) trains bit-identically to no listener.
  */
 class EveryLayerKindTests {
     private static final int T = 3;
@@ -231,6 +235,13 @@ class EveryLayerKindTests {
                         LossFunctions.LossFunction.MCXENT).name("kind").nOut(CLASSES).activation(Activation.SOFTMAX)
                         .alpha(0.1).lambda(0.01).build(), dense("d1"), dense("d2")), ffX),
                 new Kind("OCNNOutputLayer (DL4J does not restore it)", Outcome.WORKS, ocnn(), ffX, false),
+                works("SameDiffOutputLayer (custom)", head(ff, named(new SoftmaxOutput(6, CLASSES)), dense("d1"),
+                        dense("d2")), EveryLayerKindTests::classBatch),
+                works("FrozenLayer(DenseLayer), frozen by the user", hidden(ff, false, named(new FrozenLayer(
+                        new DenseLayer.Builder().nIn(6).nOut(6).activation(Activation.TANH).build()))), ffX),
+                works("FrozenLayerWithBackprop(DenseLayer), frozen by the user", hidden(ff, false,
+                        named(new FrozenLayerWithBackprop(new DenseLayer.Builder().nIn(6).nOut(6)
+                                .activation(Activation.TANH).build())), dense("d0")), ffX),
                 works("LossLayer (no parameters)", head(ff, new LossLayer.Builder(LossFunctions.LossFunction.MSE)
                         .name("kind").activation(Activation.IDENTITY).build(), dense("d1"), dense("d2")), ffX),
                 works("AutoEncoder", hidden(ff, false, new AutoEncoder.Builder().name("kind").nOut(6)
@@ -347,6 +358,16 @@ class EveryLayerKindTests {
         return l;
     }
 
+    /** Features and one-hot class labels (a SameDiff output layer's output is its input, so not their shape). */
+    private static DataSet classBatch(Model net) {
+        Nd4j.getRandom().setSeed(6);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, MB, CLASSES);
+        for (int r = 0; r < MB; r++) {
+            y.putScalar(r, r % CLASSES, 1);
+        }
+        return new DataSet(Nd4j.rand(DataType.FLOAT, MB, 6), y);
+    }
+
     private static DataSet yoloBatch(Model net) {
         Nd4j.getRandom().setSeed(2);
         INDArray x = Nd4j.rand(DataType.FLOAT, MB, 2, 6, 6);
@@ -373,6 +394,54 @@ class EveryLayerKindTests {
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
         return g;
+    }
+
+    /** Softmax regression as a SameDiff output layer: summed cross-entropy of {@code softmax(x·W + b)}. */
+    static final class SoftmaxOutput extends SameDiffOutputLayer {
+        long nIn;
+        long nOut;
+
+        @SuppressWarnings("unused")
+        private SoftmaxOutput() {
+        }
+
+        SoftmaxOutput(long nIn, long nOut) {
+            this.nIn = nIn;
+            this.nOut = nOut;
+        }
+
+        @Override
+        public SDVariable defineLayer(SameDiff sd, SDVariable x, SDVariable labels, Map<String, SDVariable> p) {
+            return sd.nn.logSoftmax(sd.mmul(x, p.get("W")).add(p.get("b"))).mul(labels).sum().neg();
+        }
+
+        @Override
+        public String activationsVertexName() {
+            return org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer.INPUT_KEY;
+        }
+
+        @Override
+        public void defineParameters(SDLayerParams params) {
+            params.clear();
+            params.addWeightParam("W", nIn, nOut);
+            params.addBiasParam("b", 1, nOut);
+        }
+
+        @Override
+        public void initializeParameters(Map<String, INDArray> params) {
+            params.get("W").assign(Nd4j.rand(params.get("W").dataType(), params.get("W").shape()).subi(0.5));
+            params.get("b").assign(0.2);
+        }
+
+        @Override
+        public InputType getOutputType(int layerIndex, InputType inputType) {
+            return InputType.feedForward(nOut);
+        }
+
+        @Override
+        public void setNIn(InputType inputType, boolean override) {
+            // explicit sizes
+        }
     }
 
     /** {@code tanh(x·W)} as a SameDiff graph vertex. */
@@ -444,8 +513,10 @@ class EveryLayerKindTests {
         }
         List<String> kindModules = Dl4jNetwork.of(probe).weights().entries().stream()
                 .filter(e -> e.layer().equals("kind")).map(e -> e.info().name()).toList();
-        // the kind's first weight matrix always trained, then the kind left to the ranking (frozen if alone in its type)
-        List<String> alwaysTrain = kindModules.isEmpty() ? java.util.Collections.singletonList(null)
+        boolean userFrozen = !NetworkFreeze.of(Dl4jNetwork.of(probe), true).userFrozenModules().isEmpty();
+        // the kind's first weight matrix always trained, then the kind left to the ranking (frozen if alone in its
+        // type); a layer the user froze is never trained
+        List<String> alwaysTrain = kindModules.isEmpty() || userFrozen ? java.util.Collections.singletonList(null)
                 : java.util.Arrays.asList(Pattern.quote(kindModules.get(0)), null);
         for (String pattern : alwaysTrain) {
             Model net = kind.net().apply(1L);
@@ -459,6 +530,9 @@ class EveryLayerKindTests {
             assertTrue(selected.size() < before.size(), "something must be frozen: " + selected);
             if (pattern != null) {
                 assertTrue(selected.contains(kindModules.get(0)), kindModules.get(0) + " always trains");
+            }
+            if (userFrozen) {
+                assertTrue(kindModules.stream().noneMatch(selected::contains), "a user-frozen layer was selected");
             }
             Map<String, INDArray> after = weights(net);
             boolean anyMoved = false;
