@@ -62,8 +62,8 @@ class ArchitectureTests {
     @Test
     void theFreezeIsPublicOnlyThroughItsEntry() {
         classes().that().resideInAPackage("ai.spectrum.training.freeze").and().arePublic()
-                .should().haveNameMatching("ai\\.spectrum\\.training\\.freeze\\.(NetworkFreeze(\\$Applied|\\$NormLayers)?"
-                        + "|SelectiveFreezeLayer|SelectiveFreezeLayerImpl)")
+                .should().haveNameMatching("ai\\.spectrum\\.training\\.freeze\\.(NetworkFreeze(\\$Applied|\\$NormLayers"
+                        + "|\\$UserFrozenLayers)?|SelectiveFreezeLayer|SelectiveFreezeLayerImpl|SpectrumFrozenLayer)")
                 .because("the freeze's public surface is NetworkFreeze; DL4J must see the layer classes it "
                         + "deserializes and returns from getLayer()")
                 .check(classes);

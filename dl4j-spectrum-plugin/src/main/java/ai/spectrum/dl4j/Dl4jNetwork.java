@@ -25,8 +25,9 @@ import java.util.Map;
  *
  * <p>Layer slots are the graph's layer vertices in topological order, or the network's layers in order; a
  * MultiLayerNetwork slot is named after its layer's name, or its index when it has none. Weight matrices
- * ({@link #weights()}) are named as {@link NetworkWeights} describes and cached until the network's runtime layers
- * change. Training, scoring and evaluation delegate to DL4J.
+ * ({@link #weights()}: the parameters its initializer calls weights, except scalars) are named as
+ * {@link NetworkWeights} describes and cached until the network's runtime layers change. Training, scoring and
+ * evaluation delegate to DL4J.
  *
  * <pre>{@code
  * Dl4jNetwork net = Dl4jNetwork.of(graph);
@@ -110,9 +111,10 @@ public abstract sealed class Dl4jNetwork permits GraphNetwork, StackNetwork {
     private static void addWeights(List<NetworkWeights.Entry> out, String layerName, Layer layer) {
         org.deeplearning4j.nn.conf.layers.Layer conf = Wrappers.innermost(layer.conf().getLayer());
         List<String> keys = new ArrayList<>();
-        for (String key : layer.paramTable().keySet()) {
-            if (conf.initializer().isWeightParam(conf, key)) {
-                keys.add(key);
+        for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+            // a scalar weight (OCNNOutputLayer's r) has no spectrum: it trains with its layer, like a bias
+            if (conf.initializer().isWeightParam(conf, p.getKey()) && p.getValue().rank() > 0) {
+                keys.add(p.getKey());
             }
         }
         for (String key : keys) {

@@ -56,9 +56,10 @@ final class Observations {
         }
     }
 
-    /** Whether every one of {@code modules} modules has the observations asked for. */
-    boolean complete(int modules, boolean gradients, boolean activations) {
-        return (!gradients || gradientNorms.size() >= modules) && (!activations || activationNorms.size() >= modules);
+    /** Whether every one of {@code modules} has the observations asked for. */
+    boolean complete(java.util.Collection<String> modules, boolean gradients, boolean activations) {
+        return (!gradients || gradientNorms.keySet().containsAll(modules))
+                && (!activations || activationNorms.keySet().containsAll(modules));
     }
 
     Map<String, Double> gradientNorms() {

@@ -18,13 +18,23 @@ import java.util.Set;
  * @param selected      the modules trained from now on, in model order
  * @param frozenLayers  layers frozen structurally (no backprop through them)
  * @param selectionNanos wall time spent scoring, selecting and applying the freeze
+ * @param userFrozen    modules in layers the user froze before training, kept frozen and not ranked (not in
+ *                      {@code scores}); empty when there are none or Spectrum adopts them; null reads as empty
  */
 public record SelectionEvent(int iteration, int epoch, String strategy, Map<String, Double> scores,
-                             Set<String> selected, Set<String> frozenLayers, long selectionNanos) {
+                             Set<String> selected, Set<String> frozenLayers, long selectionNanos,
+                             Set<String> userFrozen) {
     public SelectionEvent {
         Objects.requireNonNull(strategy, "strategy");
         scores = Collections.unmodifiableMap(new LinkedHashMap<>(scores));
         selected = Collections.unmodifiableSet(new LinkedHashSet<>(selected));
         frozenLayers = Collections.unmodifiableSet(new LinkedHashSet<>(frozenLayers));
+        userFrozen = userFrozen == null ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(userFrozen));
+    }
+
+    /** An event of a network without layers the user froze. */
+    public SelectionEvent(int iteration, int epoch, String strategy, Map<String, Double> scores,
+            Set<String> selected, Set<String> frozenLayers, long selectionNanos) {
+        this(iteration, epoch, strategy, scores, selected, frozenLayers, selectionNanos, Set.of());
     }
 }

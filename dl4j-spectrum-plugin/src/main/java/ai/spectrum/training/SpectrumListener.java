@@ -59,14 +59,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * is kept in {@link #history()}.
  *
  * <p>A network restored from a model saved during Spectrum training still carries its freeze; a new listener added
- * to it adopts that selection and re-selects on the same absolute schedule as the uninterrupted run. Layers frozen
- * beforehand with DL4J's {@code FrozenLayer} (e.g. by {@code TransferLearning}) are adopted the same way, so they may
- * be unfrozen by a later re-selection. Because the freeze lives in the network configuration, DL4J's own updater
- * rebuilds keep it; with the compact gradient (default, {@link Builder#optCompactGradient(boolean)}) DL4J's
- * {@code setLearningRate} cannot rebuild the updater, so use a learning-rate schedule or turn the compact gradient
- * off. If anything replaces Spectrum's gradient layout between {@code fit} calls, the next epoch start re-applies it;
- * an updater or solver DL4J dropped ({@code MultiLayerNetwork.clear()}) is re-installed before the next update, with
- * the optimizer state of the one Spectrum installed last.
+ * to it adopts that selection and re-selects on the same absolute schedule as the uninterrupted run. Layers the user
+ * froze beforehand (DL4J's {@code FrozenLayer} or {@code FrozenLayerWithBackprop}, e.g. by {@code TransferLearning})
+ * stay as configured: never selected and not ranked ({@link #userFrozen()}), as without the listener, unless {@link
+ * Builder#optTrainUserFrozen(boolean)} lets Spectrum adopt them. A graph vertex with parameters (a {@code
+ * SameDiffVertex}) cannot be frozen: the first selection refuses such a network before changing it. Because the
+ * freeze lives in the network configuration, DL4J's own updater rebuilds keep it; with the compact gradient (default,
+ * {@link Builder#optCompactGradient(boolean)}) DL4J's {@code setLearningRate} cannot rebuild the updater, so use a
+ * learning-rate schedule or turn the compact gradient off. If anything replaces Spectrum's gradient layout between
+ * {@code fit} calls, the next epoch start re-applies it; an updater or solver DL4J dropped ({@code
+ * MultiLayerNetwork.clear()}) is re-installed before the next update, with the optimizer state of the one Spectrum
+ * installed last.
  *
  * <p>Instances are not thread-safe; use one listener per network being trained.
  */
@@ -83,6 +86,7 @@ public final class SpectrumListener implements TrainingListener {
     private final SpectrumSelector selector;
     private final boolean compactGradient;
     private final NetworkFreeze.NormLayers normLayers;
+    private final NetworkFreeze.UserFrozenLayers userFrozenLayers;
 
     private final List<SelectionEvent> history = new CopyOnWriteArrayList<>();
     private final Observations observations = new Observations();
@@ -90,6 +94,7 @@ public final class SpectrumListener implements TrainingListener {
     private Dl4jNetwork adapter;
     private NetworkFreeze freeze;
     private Set<String> selected = Set.of();
+    private Set<String> userFrozen = Set.of();
     private boolean hasSelection;
     private long selectionNanos;
     private Map<String, Double> lastScores = Map.of();
@@ -104,6 +109,8 @@ public final class SpectrumListener implements TrainingListener {
         this.seed = b.seed;
         this.compactGradient = b.compactGradient;
         this.normLayers = b.normLayers;
+        this.userFrozenLayers = b.trainUserFrozen ? NetworkFreeze.UserFrozenLayers.SELECTABLE
+                : NetworkFreeze.UserFrozenLayers.KEEP;
         this.selector = SpectrumSelector.builder().optTopPercent(topPercent)
                 .optMinSnr(strategy.scoresAreSnr() ? minSnr : Double.NEGATIVE_INFINITY)
                 .optAlwaysTrain(alwaysTrain.toArray(String[]::new)).build();
@@ -122,6 +129,15 @@ public final class SpectrumListener implements TrainingListener {
     /** The modules currently trained (empty before the first selection). */
     public Set<String> selected() {
         return selected;
+    }
+
+    /**
+     * The modules in layers the user froze before training (DL4J {@code FrozenLayer}, {@code FrozenLayerWithBackprop},
+     * {@code TransferLearning}'s feature extractor), which stay frozen and are not ranked; empty before the network
+     * is attached, and with {@link Builder#optTrainUserFrozen(boolean) optTrainUserFrozen(true)}.
+     */
+    public Set<String> userFrozen() {
+        return userFrozen;
     }
 
     /** Total wall time spent selecting and applying freezes, in nanoseconds. */
@@ -148,8 +164,11 @@ public final class SpectrumListener implements TrainingListener {
      * Selects and applies the freeze now; call outside {@code fit}, e.g. before single-minibatch training.
      *
      * @return the event recorded
-     * @throws IllegalArgumentException for an unsupported model, one without weight matrices, or an always-train
-     *                                  pattern that matches no module
+     * @throws IllegalArgumentException      for an unsupported model, one without weight matrices (outside layers
+     *                                       the user froze), or an always-train pattern that matches no selectable
+     *                                       module
+     * @throws UnsupportedOperationException for a network with parameters Spectrum cannot freeze (a graph vertex
+     *                                       with parameters); the network is left unchanged
      * @throws IllegalStateException    if the selection would train nothing, or the strategy has no observations yet
      */
     public SelectionEvent selectNow(Model model) {
@@ -244,8 +263,8 @@ public final class SpectrumListener implements TrainingListener {
         if (!strategy.needsGradients() && !strategy.needsActivations()) {
             return true;
         }
-        return observations.complete(adapter.weights().entries().size(), strategy.needsGradients(),
-                strategy.needsActivations());
+        return observations.complete(selectable(adapter.weights()).entries().stream().map(e -> e.info().name())
+                .toList(), strategy.needsGradients(), strategy.needsActivations());
     }
 
     private void attach(Model model) {
@@ -256,11 +275,16 @@ public final class SpectrumListener implements TrainingListener {
         Dl4jNetwork a = Dl4jNetwork.of(model);
         attached = model;
         adapter = a;
-        freeze = NetworkFreeze.of(a, compactGradient, normLayers);
+        freeze = NetworkFreeze.of(a, compactGradient, normLayers, userFrozenLayers);
         observations.clear();
         hasSelection = false;
         selected = Set.of();
         lastScores = Map.of();
+        userFrozen = freeze.userFrozenModules();
+        if (!userFrozen.isEmpty()) {
+            LOG.info("Spectrum keeps {} modules in layers frozen before training frozen and out of the ranking: {}",
+                    userFrozen.size(), userFrozen);
+        }
         Optional<Set<String>> carried = freeze.selection();
         if (carried.isPresent()) {
             selected = carried.get();
@@ -270,10 +294,33 @@ public final class SpectrumListener implements TrainingListener {
         }
     }
 
+    /** The weight modules the selection ranks: all but those in layers the user froze (unless adopted). */
+    private NetworkWeights selectable(NetworkWeights all) {
+        if (userFrozen.isEmpty()) {
+            return all;
+        }
+        List<NetworkWeights.Entry> entries = all.entries().stream()
+                .filter(e -> !userFrozen.contains(e.info().name())).toList();
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("every weight module of the network is in a layer frozen before "
+                    + "training (" + userFrozen + "), so Spectrum has nothing to select; optTrainUserFrozen(true) "
+                    + "lets it rank and train them");
+        }
+        for (java.util.regex.Pattern p : selector.alwaysTrain()) {
+            boolean selectableMatch = entries.stream().anyMatch(e -> p.matcher(e.info().name()).matches());
+            if (!selectableMatch && userFrozen.stream().anyMatch(m -> p.matcher(m).matches())) {
+                throw new IllegalArgumentException("always-train pattern '" + p.pattern() + "' matches only modules "
+                        + "in layers frozen before training, which stay frozen; optTrainUserFrozen(true) lets "
+                        + "Spectrum train them");
+            }
+        }
+        return NetworkWeights.of(all.modelId(), entries);
+    }
+
     private SelectionEvent select(int iteration) {
         long t0 = System.nanoTime();
         int epoch = adapter.epochCount();
-        NetworkWeights weights = adapter.weights();
+        NetworkWeights weights = selectable(adapter.weights());
         Map<String, Double> frozenScores = new HashMap<>();
         if (hasSelection) {
             lastScores.forEach((m, v) -> {
@@ -320,7 +367,7 @@ public final class SpectrumListener implements TrainingListener {
         boolean changed = !chosen.equals(selected) || !hasSelection;
         Set<String> structural = new LinkedHashSet<>(outcome.structuralLayers());
         SelectionEvent event = new SelectionEvent(iteration, epoch, strategy.name(), scoreMap, chosen, structural,
-                nanos);
+                nanos, userFrozen);
         history.add(event);
         if (changed) {
             LOG.info("Spectrum {} selection at iteration {} (epoch {}): training {} of {} modules; {} layers frozen "
@@ -374,6 +421,7 @@ public final class SpectrumListener implements TrainingListener {
         private int analyzerThreads = Runtime.getRuntime().availableProcessors();
         private boolean compactGradient = true;
         private NetworkFreeze.NormLayers normLayers = NetworkFreeze.NormLayers.WITH_INPUT_LAYER;
+        private boolean trainUserFrozen;
         private final Set<String> snrOptionsSet = new LinkedHashSet<>();
         private boolean minSnrSet;
 
@@ -473,6 +521,19 @@ public final class SpectrumListener implements TrainingListener {
          */
         public Builder optNormLayers(NetworkFreeze.NormLayers rule) {
             this.normLayers = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * Whether layers frozen before training — DL4J {@code FrozenLayer}, {@code FrozenLayerWithBackprop},
+         * {@code TransferLearning.setFeatureExtractor} — are ranked and trained when selected; default false: they
+         * stay exactly as configured, are not counted in their type's top-k ranking and are reported by
+         * {@link SpectrumListener#userFrozen()}. Without the listener such a layer never trains, so only the default
+         * keeps top 100 % bit-identical to training without the listener. With true, Spectrum adopts them
+         * ({@link NetworkFreeze.UserFrozenLayers#SELECTABLE}): frozen at first, trained when a selection picks them.
+         */
+        public Builder optTrainUserFrozen(boolean train) {
+            this.trainUserFrozen = train;
             return this;
         }
 

@@ -318,11 +318,14 @@ class SelectionTests {
         scores.put("c", 0.125);
         List<SelectionEvent> events = List.of(
                 new SelectionEvent(0, 0, "snr", scores, Set.of("a"), Set.of(), 1234),
-                new SelectionEvent(40, 2, "snr", Map.of("a", 1.0), Set.of("a"), Set.of("x"), 99));
+                new SelectionEvent(40, 2, "snr", Map.of("a", 1.0), Set.of("a"), Set.of("x"), 99),
+                new SelectionEvent(41, 2, "snr", Map.of("a", 1.0), Set.of("a"), Set.of("x"), 99, Set.of("u")));
         StringWriter w = new StringWriter();
         SelectionHistory.write(events, w);
-        assertEquals(2, w.toString().split("\n").length);
+        assertEquals(3, w.toString().split("\n").length);
         assertEquals(events, SelectionHistory.read(new StringReader(w.toString())));
+        assertEquals(events.subList(0, 1), SelectionHistory.read(new StringReader(w.toString().split("\n")[0]
+                .replace(",\"userFrozen\":[]", ""))), "a history written before userFrozen existed");
         IOException e = assertThrows(IOException.class, () -> SelectionHistory.read(new StringReader("{\n")));
         assertTrue(e.getMessage().contains("line 1"), e.getMessage());
     }

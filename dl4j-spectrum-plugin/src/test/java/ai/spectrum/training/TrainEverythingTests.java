@@ -39,7 +39,7 @@ class TrainEverythingTests {
     }
 
     /** Trains one copy with the listener at 100 % and one without, and compares parameters and optimizer state. */
-    private static void assertSameAsWithoutListener(Supplier<? extends Model> net) {
+    static void assertSameAsWithoutListener(Supplier<? extends Model> net) {
         Model plain = net.get();
         Model spectrum = net.get();
         spectrum.addListeners(SpectrumListener.builder().optTopPercent(100).optReselectEveryIterations(2).build());

@@ -131,13 +131,9 @@ class WrapperLayersTests {
         return out;
     }
 
-    /** The kinds without a freeze of their own (a layer frozen by the user is adopted and trains when selected). */
-    static Stream<Arguments> trainableKinds() {
-        return kinds().filter(a -> !((String) a.get()[0]).startsWith("Frozen"));
-    }
-
+    /** Layers the user froze stay frozen, as without the listener. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("trainableKinds")
+    @MethodSource("kinds")
     void everyModuleTrainsAsWithoutTheListener(String name, InputType in, long[] x, boolean seqLabels,
             List<Layer> layers) {
         MultiLayerNetwork plain = build(in, layers);
@@ -160,8 +156,11 @@ class WrapperLayersTests {
         String output = modules.get(modules.size() - 1);
         Set<String> allButOutput = new LinkedHashSet<>(modules.subList(0, modules.size() - 1));
         DataSet batch = batch(x, seqLabels);
+        // a layer the user froze is adopted here, so that it can be trained
+        NetworkFreeze.UserFrozenLayers adopt = NetworkFreeze.UserFrozenLayers.SELECTABLE;
         for (Set<String> trained : List.of(Set.of(output), allButOutput)) {
-            NetworkFreeze.of(Dl4jNetwork.of(net), true).apply(trained);
+            NetworkFreeze.of(Dl4jNetwork.of(net), true, NetworkFreeze.NormLayers.WITH_INPUT_LAYER, adopt)
+                    .apply(trained);
             Map<String, INDArray> before = weights(net);
             net.fit(batch);
             net.fit(batch);

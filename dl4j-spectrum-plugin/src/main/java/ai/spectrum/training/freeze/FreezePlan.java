@@ -28,18 +28,26 @@ import java.util.TreeSet;
  * @param frozenParams per layer slot, its frozen parameter keys (every layer slot is present; empty = trainable)
  * @param structural   the fully frozen layers that are swapped to DL4J's {@code FrozenLayer} (no backprop through
  *                     them); all other layers with frozen parameters are frozen through {@link SelectiveFreezeLayer}
+ * @param kept         layers the user froze, left exactly as configured (fully frozen in {@code frozenParams}; they
+ *                     may be in {@code structural}, which then only says that nothing above needs their backprop)
  */
-record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural) {
+record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural, Set<String> kept) {
     FreezePlan {
         Map<String, Set<String>> copy = new LinkedHashMap<>();
         frozenParams.forEach((k, v) -> copy.put(k, Collections.unmodifiableSet(new TreeSet<>(v))));
         frozenParams = Collections.unmodifiableMap(copy);
         structural = Set.copyOf(structural);
+        kept = Set.copyOf(kept);
         for (String s : structural) {
             if (!frozenParams.containsKey(s)) {
                 throw new IllegalArgumentException("structural layer '" + s + "' is not a layer of the plan");
             }
         }
+    }
+
+    /** A plan that keeps no user-frozen layer. */
+    FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural) {
+        this(frozenParams, structural, Set.of());
     }
 
     /**
@@ -50,20 +58,30 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
      * @param trainableModules selected module names; each must be a module of {@code weights}
      */
     static FreezePlan forModules(NetworkSlots adapter, NetworkWeights weights, Set<String> trainableModules) {
-        return forModules(adapter, weights, trainableModules, NetworkFreeze.NormLayers.WITH_INPUT_LAYER);
+        return forModules(adapter, weights, trainableModules, NetworkFreeze.NormLayers.WITH_INPUT_LAYER,
+                NetworkFreeze.UserFrozenLayers.KEEP);
     }
 
     /**
      * The plan that trains exactly the given modules, with layers that have parameters but no weight matrix trained
-     * by {@code normLayers}.
+     * by {@code normLayers}, and layers the user froze kept or adopted as {@code userFrozen} says.
+     *
+     * @throws IllegalArgumentException if a module is not a weight module of the network, or is in a layer the user
+     *                                  froze that is kept
      */
     static FreezePlan forModules(NetworkSlots adapter, NetworkWeights weights, Set<String> trainableModules,
-            NetworkFreeze.NormLayers normLayers) {
+            NetworkFreeze.NormLayers normLayers, NetworkFreeze.UserFrozenLayers userFrozen) {
         Objects.requireNonNull(trainableModules, "trainableModules");
         Objects.requireNonNull(normLayers, "normLayers");
+        Set<String> kept = keptLayers(adapter, userFrozen);
         for (String m : trainableModules) {
-            if (weights.entry(m).isEmpty()) {
-                throw new IllegalArgumentException("'" + m + "' is not a weight module of the network");
+            NetworkWeights.Entry e = weights.entry(m).orElseThrow(() ->
+                    new IllegalArgumentException("'" + m + "' is not a weight module of the network"));
+            if (kept.contains(e.layer())) {
+                String wrapper = adapter.layerConf(e.layer()).getLayer().getClass().getSimpleName();
+                throw new IllegalArgumentException("module '" + m + "' is in layer '" + e.layer() + "', which was "
+                        + "frozen before Spectrum (" + wrapper + ") and stays frozen; UserFrozenLayers.SELECTABLE "
+                        + "(listener: optTrainUserFrozen(true)) lets Spectrum train it");
             }
         }
         Map<String, Set<String>> frozen = new LinkedHashMap<>();
@@ -71,6 +89,11 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
         Map<String, Boolean> weightLayerTrains = weightLayerTrains(weights, trainableModules);
         for (String layer : adapter.layerNames()) {
             Set<String> params = new LinkedHashSet<>(Wrappers.unfrozen(adapter.layer(layer)).paramTable().keySet());
+            if (kept.contains(layer)) {
+                frozen.put(layer, params);
+                fullyFrozen.add(layer);
+                continue;
+            }
             Set<String> weightParams = new HashSet<>();
             boolean anyTrainable = false;
             Set<String> trainable = new HashSet<>();
@@ -84,7 +107,7 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
                 }
             }
             if (weightParams.isEmpty() && !params.isEmpty()) {
-                anyTrainable = normTrains(adapter, layer, normLayers, weightLayerTrains);
+                anyTrainable = normTrains(adapter, layer, normLayers, weightLayerTrains, kept);
             }
             Set<String> f = new TreeSet<>();
             for (String p : params) {
@@ -98,7 +121,20 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
                 fullyFrozen.add(layer);
             }
         }
-        return new FreezePlan(frozen, withoutOutputLayers(adapter, adapter.structurallyFreezable(fullyFrozen)));
+        return new FreezePlan(frozen, withoutOutputLayers(adapter, adapter.structurallyFreezable(fullyFrozen)), kept);
+    }
+
+    /** The layers the user froze that stay as configured: all of them, unless they are adopted. */
+    static Set<String> keptLayers(NetworkSlots adapter, NetworkFreeze.UserFrozenLayers userFrozen) {
+        Set<String> out = new LinkedHashSet<>();
+        if (userFrozen == NetworkFreeze.UserFrozenLayers.KEEP) {
+            for (String layer : adapter.layerNames()) {
+                if (adapter.frozenByUser(layer)) {
+                    out.add(layer);
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -122,10 +158,12 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
 
     /**
      * Whether a layer with parameters but no weight matrix trains: always, never, or when a nearest weight layer
-     * feeding it (looking upstream through layers without weight matrices) trains, or when none feeds it.
+     * feeding it (looking upstream through layers without weight matrices) trains, or when none feeds it. A layer
+     * the user froze ({@code kept}) is no such weight layer, and the search does not go past it: a norm layer fed only
+     * by user-frozen layers trains, as it does without Spectrum.
      */
     private static boolean normTrains(NetworkSlots adapter, String layer, NetworkFreeze.NormLayers rule,
-            Map<String, Boolean> weightLayerTrains) {
+            Map<String, Boolean> weightLayerTrains, Set<String> kept) {
         return switch (rule) {
             case ALWAYS_TRAIN -> true;
             case FROZEN -> false;
@@ -135,7 +173,7 @@ record FreezePlan(Map<String, Set<String>> frozenParams, Set<String> structural)
                 boolean found = false;
                 while (!todo.isEmpty()) {
                     String l = todo.removeFirst();
-                    if (!seen.add(l)) {
+                    if (!seen.add(l) || kept.contains(l)) {
                         continue;
                     }
                     Boolean trains = weightLayerTrains.get(l);

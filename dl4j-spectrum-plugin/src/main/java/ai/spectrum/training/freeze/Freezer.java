@@ -70,6 +70,9 @@ final class Freezer {
         int changed = 0;
         Map<String, INDArray[]> saved = null;
         for (String name : adapter.layerNames()) {
+            if (plan.kept().contains(name)) {
+                continue; // frozen by the user: left exactly as configured
+            }
             Layer current = adapter.layer(name);
             Set<String> frozen = plan.frozenParams().getOrDefault(name, Set.of());
             Layer base = Wrappers.unfrozen(current);
@@ -77,11 +80,11 @@ final class Freezer {
             Layer runtime;
             NeuralNetConfiguration conf;
             if (plan.structural().contains(name)) {
-                if (current instanceof FrozenLayer) {
+                if (current instanceof FrozenLayer
+                        && adapter.layerConf(name).getLayer() instanceof SpectrumFrozenLayer) {
                     continue;
                 }
-                org.deeplearning4j.nn.conf.layers.misc.FrozenLayer fl =
-                        new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(baseConf.getLayer());
+                SpectrumFrozenLayer fl = new SpectrumFrozenLayer(baseConf.getLayer());
                 fl.setLayerName(baseConf.getLayer().getLayerName());
                 conf = baseConf.clone();
                 conf.setLayer(fl);
@@ -211,12 +214,16 @@ final class Freezer {
         return g == null ? 0 : g.length();
     }
 
-    /** Whether a network carries a freeze applied by this class (e.g. restored from a saved model). */
-    static boolean hasSpectrumFreeze(NetworkSlots adapter) {
+    /**
+     * Whether a network carries a freeze applied by this class (e.g. restored from a saved model); with
+     * {@code adoptUserFrozen}, a layer the user froze counts as such a freeze too.
+     */
+    static boolean hasSpectrumFreeze(NetworkSlots adapter, boolean adoptUserFrozen) {
         for (String name : adapter.layerNames()) {
-            if (adapter.layerConf(name).getLayer() instanceof SelectiveFreezeLayer
+            org.deeplearning4j.nn.conf.layers.Layer conf = adapter.layerConf(name).getLayer();
+            if (conf instanceof SelectiveFreezeLayer || conf instanceof SpectrumFrozenLayer
                     || adapter.layer(name) instanceof SelectiveFreezeLayerImpl
-                    || adapter.layer(name) instanceof FrozenLayer) {
+                    || (adoptUserFrozen && adapter.frozenByUser(name))) {
                 return true;
             }
         }

@@ -45,6 +45,26 @@ final class GraphSlots extends NetworkSlots {
     }
 
     /**
+     * A graph vertex with parameters that is not a layer (a {@code SameDiffVertex}) cannot be selected or frozen:
+     * Spectrum ranks and freezes layers, so it would train whatever was selected. One the user froze
+     * ({@code FrozenVertex}) never trains and is fine.
+     */
+    @Override
+    void requireSupported() {
+        for (GraphVertex v : graph.getVertices()) {
+            if (!v.hasLayer() && !v.isInputVertex() && v.numParams() > 0 && !(v instanceof FrozenVertex)) {
+                org.deeplearning4j.nn.conf.graph.GraphVertex conf = graph.getConfiguration().getVertices()
+                        .get(v.getVertexName());
+                throw new UnsupportedOperationException("vertex '" + v.getVertexName() + "' ("
+                        + conf.getClass().getSimpleName() + ", " + v.getClass().getSimpleName() + ") has "
+                        + v.numParams() + " parameters, but Spectrum selects and freezes layers only: it would train"
+                        + " this vertex whatever it selects. Make it a layer (e.g. a SameDiffLayer), or freeze it"
+                        + " yourself (TransferLearning's FrozenVertex)");
+            }
+        }
+    }
+
+    /**
      * Every layer closed under ancestors: with the non-layer vertices between them frozen structurally too
      * ({@link #syncFrozenVertices}), backprop never needs to pass through any of them.
      */

@@ -78,14 +78,39 @@ public final class NetworkFreeze {
         FROZEN
     }
 
+    /**
+     * What happens to layers the user froze before Spectrum saw the network: DL4J {@code FrozenLayer}s (e.g. from
+     * {@code TransferLearning.setFeatureExtractor}) and {@code FrozenLayerWithBackprop}s.
+     */
+    public enum UserFrozenLayers {
+        /**
+         * The default: they stay exactly as the user configured them, never selected, their modules neither
+         * trained nor counted in their type's top-k ranking. Without Spectrum such a layer never trains, so only
+         * this keeps "select every module" bit-identical to training without Spectrum (a
+         * {@code FrozenLayerWithBackprop} still moves under weight decay or L2 exactly as DL4J moves it).
+         */
+        KEEP,
+        /**
+         * Spectrum adopts them like any other layer: they are ranked, trained when selected (the user's wrapper is
+         * removed) and frozen by Spectrum otherwise; a network that carries such layers resumes them as frozen.
+         * Spectrum's own structural freeze is a {@link SpectrumFrozenLayer}, so a network saved by Spectrum is never
+         * mistaken for a user-frozen one; one saved before that class existed shows its frozen layers as DL4J
+         * {@code FrozenLayer}s, which this setting adopts again.
+         */
+        SELECTABLE
+    }
+
     private final NetworkSlots slots;
     private final boolean compactGradient;
     private final NormLayers normLayers;
+    private final UserFrozenLayers userFrozen;
 
-    private NetworkFreeze(NetworkSlots slots, boolean compactGradient, NormLayers normLayers) {
+    private NetworkFreeze(NetworkSlots slots, boolean compactGradient, NormLayers normLayers,
+            UserFrozenLayers userFrozen) {
         this.slots = slots;
         this.compactGradient = compactGradient;
         this.normLayers = normLayers;
+        this.userFrozen = userFrozen;
     }
 
     /**
@@ -106,8 +131,24 @@ public final class NetworkFreeze {
      * @param normLayers      when norm layers train
      */
     public static NetworkFreeze of(Dl4jNetwork network, boolean compactGradient, NormLayers normLayers) {
-        return new NetworkFreeze(NetworkSlots.of(Objects.requireNonNull(network, "network")), compactGradient,
-                Objects.requireNonNull(normLayers, "normLayers"));
+        return of(network, compactGradient, normLayers, UserFrozenLayers.KEEP);
+    }
+
+    /**
+     * The freeze of a network, with rules for norm layers and for layers the user froze.
+     *
+     * @param compactGradient as in {@link #of(Dl4jNetwork, boolean)}
+     * @param normLayers      when norm layers train
+     * @param userFrozen      whether layers the user froze stay frozen (default {@link UserFrozenLayers#KEEP})
+     * @throws UnsupportedOperationException if the network has parameters Spectrum cannot freeze (a graph vertex
+     *                                       with parameters, e.g. a {@code SameDiffVertex}); nothing is changed
+     */
+    public static NetworkFreeze of(Dl4jNetwork network, boolean compactGradient, NormLayers normLayers,
+            UserFrozenLayers userFrozen) {
+        NetworkSlots slots = NetworkSlots.of(Objects.requireNonNull(network, "network"));
+        slots.requireSupported();
+        return new NetworkFreeze(slots, compactGradient, Objects.requireNonNull(normLayers, "normLayers"),
+                Objects.requireNonNull(userFrozen, "userFrozen"));
     }
 
     /** The network. */
@@ -120,15 +161,16 @@ public final class NetworkFreeze {
      * in that state.
      *
      * @param trainableModules module names of {@link Dl4jNetwork#weights()}
-     * @throws IllegalArgumentException if a name is not a weight module of the network
+     * @throws IllegalArgumentException if a name is not a weight module of the network, or names a module in a layer
+     *                                  the user froze (with {@link UserFrozenLayers#KEEP}); nothing is changed
      */
     public Applied apply(Set<String> trainableModules) {
         FreezePlan plan = FreezePlan.forModules(slots, slots.network().weights(), trainableModules,
-                normLayers);
+                normLayers, userFrozen);
         Freezer.Outcome outcome = Freezer.apply(slots, plan, compactGradient);
         List<String> structural = new ArrayList<>();
         for (String layer : plan.layers()) {
-            if (plan.structural().contains(layer)) {
+            if (plan.structural().contains(layer) && !plan.kept().contains(layer)) {
                 structural.add(layer);
             }
         }
@@ -169,7 +211,8 @@ public final class NetworkFreeze {
      * frozen by {@code TransferLearning}), empty otherwise.
      */
     public Optional<Set<String>> selection() {
-        if (!Freezer.hasSpectrumFreeze(slots)) {
+        boolean adopt = userFrozen == UserFrozenLayers.SELECTABLE;
+        if (!Freezer.hasSpectrumFreeze(slots, adopt)) {
             return Optional.empty();
         }
         Set<String> out = new LinkedHashSet<>();
@@ -179,10 +222,25 @@ public final class NetworkFreeze {
                 if (!s.selectiveConfig().isFrozen(e.paramKey())) {
                     out.add(e.info().name());
                 }
-            } else if (!(l instanceof FrozenLayer)) {
+            } else if (!(l instanceof FrozenLayer) && !slots.frozenByUser(e.layer())) {
                 out.add(e.info().name());
             }
         }
         return Optional.of(Collections.unmodifiableSet(out));
+    }
+
+    /**
+     * The weight modules in layers the user froze that this freeze keeps frozen (never selectable), in model order;
+     * empty with {@link UserFrozenLayers#SELECTABLE}.
+     */
+    public Set<String> userFrozenModules() {
+        Set<String> kept = FreezePlan.keptLayers(slots, userFrozen);
+        Set<String> out = new LinkedHashSet<>();
+        for (NetworkWeights.Entry e : slots.network().weights().entries()) {
+            if (kept.contains(e.layer())) {
+                out.add(e.info().name());
+            }
+        }
+        return Collections.unmodifiableSet(out);
     }
 }

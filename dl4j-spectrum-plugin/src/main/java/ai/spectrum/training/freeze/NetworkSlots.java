@@ -52,6 +52,34 @@ abstract class NetworkSlots {
         return network.layerConf(name);
     }
 
+    /**
+     * Whether the user froze a slot's layer before Spectrum saw it: its stored configuration is (or wraps) DL4J's
+     * {@code FrozenLayer} or {@code FrozenLayerWithBackprop} — e.g. from {@code TransferLearning.setFeatureExtractor}
+     * — rather than Spectrum's own freeze ({@link SpectrumFrozenLayer}, {@link SelectiveFreezeLayer}).
+     */
+    final boolean frozenByUser(String name) {
+        org.deeplearning4j.nn.conf.layers.Layer c = layerConf(name).getLayer();
+        while (true) {
+            if (c instanceof SpectrumFrozenLayer f) {
+                c = f.getLayer();
+            } else if (c instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer
+                    || c instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop) {
+                return true;
+            } else if (c instanceof org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer w) {
+                c = w.getUnderlying();
+            } else {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Checks that the freeze can control every parameter of the network.
+     *
+     * @throws UnsupportedOperationException naming the first part it cannot freeze
+     */
+    abstract void requireSupported();
+
     /** Replaces a slot's runtime layer and its stored configuration together. */
     abstract void replace(String name, Layer runtime, NeuralNetConfiguration conf);
 

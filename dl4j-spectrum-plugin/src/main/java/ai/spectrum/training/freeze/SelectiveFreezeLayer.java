@@ -95,9 +95,21 @@ public final class SelectiveFreezeLayer extends BaseWrapperLayer {
         return WrappedLayerParams.INSTANCE;
     }
 
+    /**
+     * {@link NoOp} for a frozen parameter, else the wrapped layer's updater. A wrapped DL4J wrapper layer
+     * ({@code LastTimeStep}, {@code MaskZeroLayer}, {@code TimeDistributed}) does not answer this itself; DL4J's own
+     * updater asks the layer inside it (its runtime layer reports that layer's configuration), and so does this.
+     */
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        return isFrozen(paramName) ? new NoOp() : underlying.getUpdaterByParam(paramName);
+        if (isFrozen(paramName)) {
+            return new NoOp();
+        }
+        Layer c = underlying;
+        while (c instanceof BaseWrapperLayer w) {
+            c = w.getUnderlying();
+        }
+        return c.getUpdaterByParam(paramName);
     }
 
     @Override

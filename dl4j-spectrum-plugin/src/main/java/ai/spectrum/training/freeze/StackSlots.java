@@ -44,6 +44,12 @@ final class StackSlots extends NetworkSlots {
         }
     }
 
+    /** Every parameter of a MultiLayerNetwork belongs to a layer. */
+    @Override
+    void requireSupported() {
+        // nothing to check
+    }
+
     /** MultiLayerNetwork stops backprop at the first FrozenLayer from the top, so only a prefix may be structural. */
     @Override
     Set<String> structurallyFreezable(Set<String> fullyFrozen) {

@@ -2,11 +2,13 @@ package ai.spectrum.samples.bench;
 
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SpectrumAnalyzer;
+import ai.spectrum.analysis.WeightInfo;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.selection.SelectionContext;
 import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -14,6 +16,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.zoo.model.VGG16;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,6 +63,9 @@ import java.util.concurrent.Callable;
  * {@code reselect_overhead} (Spectrum-25's time spent selecting ÷ its training time, at the default interval of one
  * epoch; it scales with 1 / epoch length). {@code --full-size-gradient} runs Spectrum with DL4J's full-size gradient
  * array instead of the compact one, to show what the compact gradient contributes.
+ *
+ * <p>{@code --model vgg16 --selection-only} times only the listener's first selection and an unchanged re-selection
+ * on DL4J's zoo VGG16 at full size (no training), wall and process CPU time.
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Benchmark full fine-tuning vs Spectrum-25 and Spectrum-50 training on a residual graph.")
@@ -81,7 +87,8 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     @Option(names = "--model", description = "residual (default): the residual dense graph; transformer: the BERT"
             + " port of bge-small-en-v1.5 (all-MiniLM-L6-v2 with --quick) with a classification head and frozen"
-            + " embeddings, its encoder layers DL4J SameDiff layers.")
+            + " embeddings, its encoder layers DL4J SameDiff layers; vgg16 (with --selection-only only): DL4J's zoo"
+            + " VGG16, random initialization.")
     String model = "residual";
 
     @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
@@ -89,7 +96,10 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     @Option(names = "--selection-only", description = "With --model transformer: only time the three selections"
             + " and their parts (warm-up, analysis with and without the embeddings, freeze) in this JVM, wall and"
-            + " CPU time; no training, no child JVMs. A small probe for profiling the selection, e.g. under JFR.")
+            + " CPU time; no training, no child JVMs. A small probe for profiling the selection, e.g. under JFR."
+            + " With --model vgg16: the listener's first selection and an unchanged re-selection on zoo VGG16"
+            + " (224x224, 1000 classes: one 25088x4096, one 4096x4096 and one 4096x1000 dense matrix, 13"
+            + " convolutions), wall and process CPU time, analyzer threads = available processors.")
     boolean selectionOnly;
 
     @CommandLine.Spec
@@ -117,7 +127,7 @@ public final class TrainBenchmark implements Callable<Integer> {
             case "residual" -> false;
             case "transformer" -> true;
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown --model '" + model
-                    + "' (residual, transformer)");
+                    + "' (residual, transformer, vgg16)");
         };
     }
 
@@ -171,12 +181,20 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
+        if ("vgg16".equals(model)) {
+            if (!selectionOnly) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--model vgg16 needs --selection-only (VGG16 is timed for its selection only)");
+            }
+            vgg16Selection(out);
+            return 0;
+        }
         Sizes sizes = sizes();
         List<DataSet> data = isTransformer() ? List.of() : data(sizes);
         if (selectionOnly) {
             if (!isTransformer()) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--selection-only needs --model transformer");
+                        "--selection-only needs --model transformer or vgg16");
             }
             selectionBreakdown(out);
             return 0;
@@ -363,6 +381,53 @@ public final class TrainBenchmark implements Callable<Integer> {
         s25.selectNow(net);
         c.lap(out, "breakdown_selection_swap");
         out.flush();
+    }
+
+    /**
+     * The listener's selection time on DL4J's zoo VGG16 at its real size (issue 14's target: at most 10 s on 2 cores
+     * for the first selection): a one-off warm-up (LAPACK, BLAS and class loading on a tiny matrix), the first
+     * selection with the listener's defaults (SNR, top 25 %, analyzer threads = available processors) and a
+     * re-selection of unchanged weights (frozen modules' scores reused), each wall and process CPU time.
+     */
+    private void vgg16Selection(PrintWriter out) {
+        Model net = VGG16.builder().numClasses(1000).seed(seed).build().init();
+        NetworkWeights w = Dl4jNetwork.of(net).weights();
+        WeightInfo largest = w.weights().stream().max(java.util.Comparator.comparingLong(
+                i -> java.util.Arrays.stream(i.shape()).reduce(1, (a, b) -> a * b))).orElseThrow();
+        int threads = Runtime.getRuntime().availableProcessors();
+        out.printf(Locale.ROOT, "# bench-train --model vgg16 --selection-only: zoo VGG16 (random init, seed %d),"
+                        + " %d weight matrices, largest %s %s; SpectrumListener defaults (SNR, top 25 %%,"
+                        + " %d analyzer threads = available processors). Wall and process CPU time.%n",
+                seed, w.entries().size(), largest.name(), java.util.Arrays.toString(largest.shape()), threads);
+        out.flush();
+        ProcessClock c = new ProcessClock();
+        Nd4j.getRandom().setSeed(seed);
+        SpectrumAnalyzer.builder().build().score("warm-up", "warm-up", Nd4j.rand(DataType.FLOAT, 8, 6));
+        c.lap(out, "vgg16_warmup");
+        SpectrumListener listener = SpectrumListener.builder().build();
+        listener.selectNow(net);
+        c.lap(out, "vgg16_selection_first");
+        listener.selectNow(net);
+        c.lap(out, "vgg16_selection_unchanged");
+        out.printf(Locale.ROOT, "# trained %d of %d modules%n", listener.selected().size(), w.entries().size());
+        out.flush();
+    }
+
+    /** Wall and whole-process CPU time between laps (the analyzer runs on several threads). */
+    private static final class ProcessClock {
+        private final com.sun.management.OperatingSystemMXBean bean =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        private long wall = System.nanoTime();
+        private long cpu = bean.getProcessCpuTime();
+
+        void lap(PrintWriter out, String name) {
+            long w = System.nanoTime();
+            long c = bean.getProcessCpuTime();
+            out.printf(Locale.ROOT, "%s%s_ms %.1f (process cpu %.1f)%n", EXTRA, name, (w - wall) / 1e6, (c - cpu) / 1e6);
+            out.flush();
+            wall = System.nanoTime();
+            cpu = bean.getProcessCpuTime();
+        }
     }
 
     /** Moves the network to a random selection of the same share, so that the next SNR selection swaps layers. */

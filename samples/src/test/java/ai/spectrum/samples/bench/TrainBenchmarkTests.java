@@ -46,13 +46,23 @@ class TrainBenchmarkTests {
     }
 
     @Test
-    @DisplayName("--selection-only needs the transformer model")
+    @DisplayName("--selection-only needs the transformer or the VGG16 model")
     void selectionOnlyNeedsTransformer() {
         CommandLine cmd = new CommandLine(new TrainBenchmark());
         StringWriter err = new StringWriter();
         cmd.setErr(new PrintWriter(err));
         assertEquals(2, cmd.execute("--selection-only", "--quick"));
-        assertTrue(err.toString().contains("--selection-only needs --model transformer"), err.toString());
+        assertTrue(err.toString().contains("--selection-only needs --model transformer or vgg16"), err.toString());
+    }
+
+    @Test
+    @DisplayName("--model vgg16 times the selection only, so it needs --selection-only")
+    void vgg16NeedsSelectionOnly() {
+        CommandLine cmd = new CommandLine(new TrainBenchmark());
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err));
+        assertEquals(2, cmd.execute("--model", "vgg16"));
+        assertTrue(err.toString().contains("--model vgg16 needs --selection-only"), err.toString());
     }
 
     /** Records the modules the wrapped strategy has to analyse (no reusable score offered). */
