@@ -82,6 +82,15 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try {
+            return scan();
+        } catch (NoClassDefFoundError e) {
+            // ND4J's classes failed to initialise on the background start's thread; report that failure instead
+            throw BackendStart.failure().map(BackendStart::rethrow).orElse(e);
+        }
+    }
+
+    private int scan() throws IOException {
         Path out = output.dir();
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) {
@@ -97,6 +106,7 @@ final class ScanCommand implements Callable<Integer> {
         ScanResult result;
         ScanJournal journal;
         try (WeightSource source = ModelFiles.open(model, include1d)) {
+            BackendStart.awaitReady(); // begun by main, so it overlapped picocli's set-up and the header's reading
             journal = openJournal(out, source.modelId(), analyzer);
             if (!journal.completed().isEmpty()) {
                 spec.commandLine().getOut().printf("resuming: %d modules already scored in %s%n",
