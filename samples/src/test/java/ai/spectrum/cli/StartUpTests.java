@@ -1,5 +1,7 @@
 package ai.spectrum.cli;
 
+import ai.spectrum.samples.bench.CheckpointShape;
+import ai.spectrum.samples.bench.SyntheticCheckpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -9,6 +11,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -127,6 +130,25 @@ class StartUpTests {
             assertEquals(ExitCodes.INTERNAL_ERROR, run.code(), run::toString);
             assertEquals(List.of("spectrum scan: internal error, please report: no ND4J backend found"),
                     run.errLines());
+        }
+
+        @Test
+        void failsASafetensorsScanAfterReadingTheHeaderAndLeavesNoJournal() throws Exception {
+            Path model = SyntheticCheckpoint.write(CheckpointShape.named("llama-tiny"), dir.resolve("llama-tiny"), 1,
+                    1);
+            started = BackendStart.begin(() -> {
+                throw new IllegalStateException("no ND4J backend found");
+            });
+            Path out = dir.resolve("out");
+            CommandRun run = CommandRun.of("scan", model.toString(), "--out", out.toString());
+            assertEquals(ExitCodes.INTERNAL_ERROR, run.code(), run::toString);
+            assertEquals(List.of("spectrum scan: internal error, please report: no ND4J backend found"),
+                    run.errLines());
+            if (Files.exists(out)) {
+                try (var files = Files.list(out)) {
+                    assertEquals(List.of(), files.toList());
+                }
+            }
         }
 
         @Test
