@@ -115,6 +115,15 @@ class LauncherTests {
     }
 
     @Test
+    void theSameJavaThroughAnotherPathKeepsTheArchive() throws Exception {
+        run("scan", "model");
+        Path linkedHome = Files.createDirectories(dir.resolve("linked-jdk/bin")).getParent();
+        Files.createSymbolicLink(linkedHome.resolve("bin/java"), javaHome.resolve("bin/java"));
+        assertEquals(new Run(0, withArchive("select")), run(target.resolve("spectrum"),
+                Map.of("JAVA_HOME", linkedHome.toString()), "select"));
+    }
+
+    @Test
     void aFailedScanKeepsNoArchiveAndItsExitCode() throws Exception {
         Run failed = run(target.resolve("spectrum"), Map.of("FAKE_EXIT", "3"), "scan", "missing");
         assertEquals(3, failed.code());
