@@ -27,6 +27,11 @@ public enum TensorDType {
         return bytes;
     }
 
+    /** Whether this is a 16-bit type, widened to float32 when decoded. */
+    boolean isHalf() {
+        return this == F16 || this == BF16;
+    }
+
     /** Whether values are decoded into a {@code double[]} (only {@link #F64}); otherwise a {@code float[]}. */
     public boolean isDouble() {
         return this == F64;

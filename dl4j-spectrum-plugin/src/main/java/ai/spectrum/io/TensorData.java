@@ -1,5 +1,6 @@
 package ai.spectrum.io;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -96,6 +97,48 @@ public final class TensorData {
         }
         // decoded a chunk at a time straight into the array's memory: the tensor exists once, off-heap
         Pointer target = arr.data().addressPointer();
+        if (!dtype.isHalf() && order == ByteOrder.nativeOrder()) {
+            readRaw(in, target, (long) n * dtype.bytes(), arr, file, tensor);
+        } else {
+            decode(in, dtype, order, n, target, arr, file, tensor);
+        }
+        Nd4j.getAffinityManager().tagLocation(arr, AffinityManager.Location.HOST);
+        if (ordering == 'c') {
+            return arr;
+        }
+        INDArray c = arr.dup('c');
+        arr.close();
+        return c;
+    }
+
+    /**
+     * Float32/float64 in the machine's byte order: the file's bytes are the array's, so they are read straight into
+     * its memory, a chunk at a time (one copy instead of four: channel buffer, heap buffer, Java array, native).
+     */
+    private static void readRaw(ByteReader in, Pointer target, long bytes, INDArray arr, Path file, String tensor)
+            throws IOException {
+        long done = 0;
+        while (done < bytes) {
+            long count = Math.min(CHUNK, bytes - done);
+            ByteBuffer window = new BytePointer(target).position(done).limit(done + count).capacity(done + count)
+                    .asByteBuffer();
+            while (window.hasRemaining()) {
+                if (in.read(window) < 0) {
+                    arr.close();
+                    throw truncated(file, tensor, bytes, done + window.position());
+                }
+            }
+            done += count;
+        }
+    }
+
+    private static ModelFormatException truncated(Path file, String tensor, long expected, long got) {
+        return new ModelFormatException(file, "tensor '" + tensor + "' is truncated: expected " + expected
+                + " bytes of data, file ends after " + got);
+    }
+
+    private static void decode(ByteReader in, TensorDType dtype, ByteOrder order, int n, Pointer target,
+                               INDArray arr, Path file, String tensor) throws IOException {
         int perChunk = Math.max(1, CHUNK / dtype.bytes());
         int chunkElements = Math.min(n, perChunk);
         Object chunk = dtype.isDouble() ? new double[chunkElements] : new float[chunkElements];
@@ -108,10 +151,8 @@ public final class TensorData {
             while (buf.hasRemaining()) {
                 if (in.read(buf) < 0) {
                     arr.close();
-                    long expected = (long) n * dtype.bytes();
-                    long got = (long) done * dtype.bytes() + buf.position();
-                    throw new ModelFormatException(file, "tensor '" + tensor + "' is truncated: expected "
-                            + expected + " bytes of data, file ends after " + got);
+                    throw truncated(file, tensor, (long) n * dtype.bytes(), (long) done * dtype.bytes()
+                            + buf.position());
                 }
             }
             buf.flip();
@@ -123,12 +164,5 @@ public final class TensorData {
             }
             done += count;
         }
-        Nd4j.getAffinityManager().tagLocation(arr, AffinityManager.Location.HOST);
-        if (ordering == 'c') {
-            return arr;
-        }
-        INDArray c = arr.dup('c');
-        arr.close();
-        return c;
     }
 }

@@ -25,6 +25,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -82,6 +83,15 @@ final class ScanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try {
+            return scan();
+        } catch (NoClassDefFoundError e) {
+            // ND4J's classes failed to initialise on the background start's thread; report that failure instead
+            throw BackendStart.failure().map(BackendStart::rethrow).orElse(e);
+        }
+    }
+
+    private int scan() throws IOException {
         Path out = output.dir();
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) {
@@ -96,7 +106,11 @@ final class ScanCommand implements Callable<Integer> {
                 .optSnrTolerance(snrTolerance).build();
         ScanResult result;
         ScanJournal journal;
+        if (!headerOnlyOpen(model)) {
+            BackendStart.awaitReady(); // these readers create arrays while opening
+        }
         try (WeightSource source = ModelFiles.open(model, include1d)) {
+            BackendStart.awaitReady(); // begun by main, so it overlapped picocli's set-up and the header's reading
             journal = openJournal(out, source.modelId(), analyzer);
             if (!journal.completed().isEmpty()) {
                 spec.commandLine().getOut().printf("resuming: %d modules already scored in %s%n",
@@ -130,6 +144,17 @@ final class ScanCommand implements Callable<Integer> {
         }
         w.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Whether opening the model only reads safetensors headers (a {@code .safetensors} file, an index, or a
+     * directory), touching no ND4J class, so that it can overlap the backend's start on another thread. Other readers
+     * create arrays while opening; they wait for the backend first, so that no class initialisation of theirs can
+     * wait on the backend's thread while that thread waits on it.
+     */
+    private static boolean headerOnlyOpen(Path model) {
+        String name = model.getFileName() == null ? "" : model.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isDirectory(model) || name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json");
     }
 
     /** The journal in the output directory that makes an interrupted scan resumable. */

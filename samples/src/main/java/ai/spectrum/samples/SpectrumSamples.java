@@ -10,6 +10,10 @@ import ai.spectrum.samples.samediff.SameDiffBenchmark;
 import ai.spectrum.samples.sweep.SweepSample;
 import picocli.CommandLine;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
 /**
  * The {@code spectrum} command of {@code samples/target/spectrum.jar}: the product's own subcommands
  * ({@link SpectrumCommand}: {@code scan}, {@code select}, {@code bench-svd}) plus the demos and benchmarks of this
@@ -24,14 +28,29 @@ public final class SpectrumSamples {
     private SpectrumSamples() {
     }
 
-    /** Runs the command line and exits the JVM with its exit code. */
+    /**
+     * Runs the command line and exits the JVM with its exit code; only the subcommand named by the first argument is
+     * built (see {@link SpectrumCommand#execute}).
+     */
     public static void main(String[] args) {
-        System.exit(newCommandLine().execute(args));
+        System.exit(SpectrumCommand.execute(args, subcommands()));
     }
 
     /** The full command line, as {@link SpectrumCommand#newCommandLine(Object...)} with the samples' subcommands. */
     public static CommandLine newCommandLine() {
-        return SpectrumCommand.newCommandLine(new ExperimentCommand(), new DemoCommand(), new TrainBenchmark(),
-                new SweepSample(), new SameDiffBenchmark(), new BenchScanCommand(), new MakeCheckpointCommand());
+        return SpectrumCommand.newCommandLine(subcommands().values().stream().map(Supplier::get).toArray());
+    }
+
+    /** The samples' subcommands by their {@code @Command} names, in the order of {@code --help}. */
+    static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("experiment", ExperimentCommand::new);
+        m.put("demo", DemoCommand::new);
+        m.put("bench-train", TrainBenchmark::new);
+        m.put("sweep", SweepSample::new);
+        m.put("bench-samediff", SameDiffBenchmark::new);
+        m.put("bench-scan", BenchScanCommand::new);
+        m.put("make-checkpoint", MakeCheckpointCommand::new);
+        return m;
     }
 }

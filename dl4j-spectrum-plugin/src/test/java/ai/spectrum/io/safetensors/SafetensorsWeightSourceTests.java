@@ -82,6 +82,25 @@ class SafetensorsWeightSourceTests {
         }
 
         @Test
+        void tensorsLargerThanOneReadChunkReadBackBitForBit() throws IOException {
+            // 4 MiB chunks: 1,100,000 floats (4.4 MB) and 600,000 doubles (4.8 MB) end inside their second chunk
+            Random r = new Random(3);
+            float[] w = randomFloats(r, 1100 * 1000);
+            double[] d = new double[600 * 1000];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = r.nextGaussian();
+            }
+            Path f = dir.resolve("large.safetensors");
+            TestModelFiles.writeSafetensors(f, ordered(
+                    Map.entry("a.weight", new Raw("F32", new long[]{1100, 1000}, f32(w))),
+                    Map.entry("b.weight", new Raw("F64", new long[]{600, 1000}, f64(ByteOrder.LITTLE_ENDIAN, d)))));
+            try (SafetensorsWeightSource s = SafetensorsWeightSource.openFile(f, false)) {
+                assertArrayEquals(w, s.load(info(s, "a")).data().asFloat());
+                assertArrayEquals(d, s.load(info(s, "b")).data().asDouble());
+            }
+        }
+
+        @Test
         void float16AndBfloat16DecodeExactly() throws IOException {
             // every finite fp16 pattern in a 64x... matrix would be large; use a spread of patterns incl. subnormals
             short[] half = {0x3C00, (short) 0xC000, 0x7BFF, 0x0001, 0x03FF, 0x0400, (short) 0x8001, 0x3555};

@@ -3,7 +3,7 @@ package ai.spectrum.samples.bench;
 import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.cli.ExitCodes;
-import ai.spectrum.cli.SpectrumCommand;
+import ai.spectrum.samples.SpectrumSamples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,6 +27,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -68,6 +69,11 @@ public final class BenchScanCommand implements Callable<Integer> {
                     + "native, and skipping C2 saves about a second of JIT work at start-up).")
     String javaOptions;
 
+    @Option(names = "--no-launcher", description = "Run the scan as java <options> -cp <class path> <main class> "
+            + "instead of through the launcher next to the jar (target/spectrum, which adds the class-data-sharing "
+            + "archive the build wrote).")
+    boolean noLauncher;
+
     @Option(names = "--single-size", defaultValue = "4096", paramLabel = "N",
             description = "Side of the single-matrix timing (0 skips it); default ${DEFAULT-VALUE}.")
     int singleSize;
@@ -91,16 +97,30 @@ public final class BenchScanCommand implements Callable<Integer> {
                 model, s.name(), s.dataBytes(), n, Runtime.getRuntime().availableProcessors(), loadAverage(),
                 javaOptions);
         w.flush();
-        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        if (!javaOptions.isBlank()) {
-            java.addAll(List.of(javaOptions.trim().split("\\s+")));
+        Optional<Path> launcher = noLauncher ? Optional.empty() : launcher();
+        List<String> java = new ArrayList<>();
+        Map<String, String> env = new HashMap<>();
+        if (launcher.isPresent()) {
+            // the user's command: the launcher, with this Java and the options in its variables
+            java.add(launcher.get().toString());
+            env.put("JAVA_HOME", System.getProperty("java.home"));
+            env.put("JAVA_OPTS", javaOptions.trim());
+            prepareLauncher(launcher.get(), work, env);
+        } else {
+            java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (!javaOptions.isBlank()) {
+                java.addAll(List.of(javaOptions.trim().split("\\s+")));
+            }
+            java.addAll(List.of("-cp", System.getProperty("java.class.path"), SpectrumSamples.class.getName()));
         }
-        java.addAll(List.of("-cp", System.getProperty("java.class.path"), SpectrumCommand.class.getName(), "scan",
-                model.toString(), "--out", work.resolve("out").toString(), "--progress", "never", "--threads",
-                Integer.toString(n)));
-        Measured j = measure(work, "java", java);
+        java.addAll(List.of("scan", model.toString(), "--out", work.resolve("out").toString(), "--progress", "never",
+                "--threads", Integer.toString(n)));
+        w.printf(Locale.ROOT, "scan_command=%s%s%n", launcher.isPresent() ? "JAVA_OPTS='" + javaOptions.trim() + "' "
+                : "", String.join(" ", java));
+        w.flush();
+        Measured j = measure(work, "java", java, env);
         Measured p = measure(work, "numpy", List.of(python, script.toString(), model.toString(), "--dtype",
-                "float32"));
+                "float32"), Map.of());
         Map<String, Double> reference = new HashMap<>();
         for (String line : Files.readAllLines(p.log(), StandardCharsets.UTF_8)) {
             if (line.startsWith("{\"name\"")) {
@@ -166,14 +186,47 @@ public final class BenchScanCommand implements Callable<Integer> {
     private record Measured(double seconds, long peakRssKib, double cpuSeconds, Path log) {
     }
 
-    private Measured measure(Path work, String label, List<String> command) throws IOException,
+    /**
+     * The launcher the build writes next to the jar ({@code target/spectrum}), if this class runs from that jar and
+     * it is there: what a user runs.
+     */
+    static Optional<Path> launcher() {
+        try {
+            Path jar = Path.of(BenchScanCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path script = jar.resolveSibling("spectrum");
+            return jar.toString().endsWith(".jar") && Files.isExecutable(script) ? Optional.of(script)
+                    : Optional.empty();
+        } catch (java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * One untimed launcher scan of a tiny checkpoint of its own, so that the launcher's class-data-sharing archive
+     * matches this installation (after a copy or a rebuild without it, a scan rewrites it at exit) before the timed
+     * scan, as it does for a user after the build or after their first scan.
+     */
+    private void prepareLauncher(Path launcher, Path work, Map<String, String> env) throws IOException,
             InterruptedException {
+        Path tiny = SyntheticCheckpoint.write(CheckpointShape.named("llama-tiny"), work.resolve("launcher-check"), 1,
+                1);
+        Measured m = measure(work, "launcher-check", List.of(launcher.toString(), "scan", tiny.toString(), "--out",
+                work.resolve("launcher-check-out").toString(), "--progress", "never"), env);
+        spec.commandLine().getOut().printf(Locale.ROOT, "launcher_check: untimed scan of llama-tiny in %.1f s "
+                + "(writes the launcher's archive if it had none for this installation)%n", m.seconds());
+        spec.commandLine().getOut().flush();
+    }
+
+    private Measured measure(Path work, String label, List<String> command, Map<String, String> env)
+            throws IOException, InterruptedException {
         Path log = work.resolve(label + ".log");
         List<String> cmd = new ArrayList<>(List.of(python, "-c", MEASURE, log.toString()));
         cmd.addAll(command);
         Process proc;
         try {
-            proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            proc = pb.start();
         } catch (IOException e) {
             throw new ExitCodes.BaselineException("cannot start '" + python + "': " + e.getMessage(), e);
         }
