@@ -298,9 +298,11 @@ final class SameDiffEpsilonPath {
         SameDiff grad = s.getFunction("grad");
         Probe probe = new Probe(s, ph);
         rewritten = dropZeroAdds(grad) + constantReshapeShapes(s, grad, probe)
-                + rewriteParameterOutputs(s, grad, wanted, names -> shapesOf(s, ph, names), probe);
+                + rewriteParameterOutputs(s, grad, wanted, probe);
         s.clearPlaceholders(true);
         s.clearOpInputs();
+        // the shape probes ran the forward graph outside any workspace: drop its session, which holds their arrays
+        s.getSessions().clear();
         sd = s;
     }
 
@@ -310,23 +312,7 @@ final class SameDiffEpsilonPath {
      *
      * @return the number of ops rewritten
      */
-    static int rewriteParameterOutputs(SameDiff forward, SameDiff grad, Set<String> wanted,
-                                       java.util.function.Function<Set<String>, Map<String, long[]>> shapes,
-                                       Probe probe) {
-        Set<String> unknown = new HashSet<>();
-        for (SameDiffOp op : grad.getOps().values()) {
-            Object f = op.getOp();
-            List<String> ins = op.getInputsToOp();
-            if ((f instanceof AddBpOp || f instanceof SubBpOp || f instanceof MulBpOp)
-                    && ins != null && ins.size() == 3) {
-                for (String v : ins.subList(0, 2)) {
-                    if (shapeOf(forward, grad, v) == null && forward.hasVariable(v)) {
-                        unknown.add(v);
-                    }
-                }
-            }
-        }
-        Map<String, long[]> known = unknown.isEmpty() ? Map.of() : shapes.apply(unknown);
+    static int rewriteParameterOutputs(SameDiff forward, SameDiff grad, Set<String> wanted, Probe probe) {
         Set<String> wantedGrads = new HashSet<>();
         for (String w : wanted) {
             SDVariable v = forward.getVariable(w);
@@ -366,8 +352,8 @@ final class SameDiffEpsilonPath {
                 replacement = mm;
                 newInputs = List.of(eps, y);
             } else {
-                long[] ys = known.containsKey(y) ? known.get(y) : shapeOf(forward, grad, y);
-                long[] xs = known.containsKey(x) ? known.get(x) : shapeOf(forward, grad, x);
+                long[] ys = shapeOf(forward, grad, y);
+                long[] xs = shapeOf(forward, grad, x);
                 if (!broadcastsInto(ys, xs) && !(probe != null && probe.broadcastsInto(y, x))) {
                     continue; // dX needs a reduction: keep the op
                 }
@@ -383,14 +369,6 @@ final class SameDiffEpsilonPath {
             n++;
         }
         return n;
-    }
-
-    /** Shapes of forward-graph variables for the first minibatch (one forward pass, at build time only). */
-    private static Map<String, long[]> shapesOf(SameDiff forward, Map<String, INDArray> placeholders,
-                                                Set<String> names) {
-        Map<String, long[]> out = new HashMap<>();
-        forward.output(placeholders, new ArrayList<>(names)).forEach((k, v) -> out.put(k, v.shape()));
-        return out;
     }
 
     /** A variable's static shape (-1 for unknown sizes), from the forward graph where the gradient graph has none. */
@@ -574,8 +552,9 @@ final class SameDiffEpsilonPath {
     }
 
     /**
-     * Shapes of forward values for the first minibatch and for one with an extra example (its first repeated), computed
-     * once at build time: a dimension that differs between the two depends on the minibatch size.
+     * Shapes of forward values for minibatches of one and of two examples (the first example of the minibatch at hand,
+     * once and twice), computed once at build time, on small arrays: a dimension that differs between the two depends
+     * on the minibatch size.
      */
     static final class Probe {
         private final SameDiff forward;
@@ -584,9 +563,20 @@ final class SameDiffEpsilonPath {
         private final Map<String, long[]> larger = new HashMap<>();
         private boolean failed;
 
-        Probe(SameDiff forward, Map<String, INDArray> placeholders) {
+        Probe(SameDiff forward, Map<String, INDArray> minibatch) {
             this.forward = forward;
-            this.placeholders = placeholders;
+            long batch = minibatch.get(INPUT).size(0);
+            Map<String, INDArray> one = new HashMap<>();
+            Map<String, INDArray> two = new HashMap<>();
+            for (Map.Entry<String, INDArray> e : minibatch.entrySet()) {
+                INDArray a = e.getValue();
+                boolean perExample = a.rank() > 0 && a.size(0) == batch;
+                INDArray first = perExample ? a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup() : a;
+                one.put(e.getKey(), first);
+                two.put(e.getKey(), perExample ? Nd4j.concat(0, first, first) : a);
+            }
+            this.placeholders = one;
+            this.largerPlaceholders = two;
         }
 
         /** v's shape with -1 at the one dimension that depends on the minibatch, or null if unknown or several do. */
@@ -645,19 +635,9 @@ final class SameDiffEpsilonPath {
             return cache.get(v);
         }
 
-        private Map<String, INDArray> largerPlaceholders;
+        private final Map<String, INDArray> largerPlaceholders;
 
         private Map<String, INDArray> largerPlaceholders() {
-            if (largerPlaceholders == null) {
-                Map<String, INDArray> out = new HashMap<>();
-                long batch = placeholders.get(INPUT).size(0);
-                for (Map.Entry<String, INDArray> e : placeholders.entrySet()) {
-                    INDArray a = e.getValue();
-                    out.put(e.getKey(), a.rank() > 0 && a.size(0) == batch
-                            ? Nd4j.concat(0, a, a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1))) : a);
-                }
-                largerPlaceholders = out;
-            }
             return largerPlaceholders;
         }
     }
