@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +45,24 @@ final class Strategies {
             return true;
         }
 
-        /** Scans the modules whose weights changed since the last selection; reuses the others' scores. */
+        /**
+         * Relative SNR accuracy of the first pass ({@link SpectrumAnalyzer.Builder#optSnrTolerance}), as the
+         * {@code spectrum scan} command's default: large matrices keep the fast Gram route instead of a float64
+         * {@code gesvd} (a 4096 × 4096 layer: seconds instead of half a minute).
+         */
+        static final double FIRST_PASS_TOLERANCE = 1e-7;
+
+        /**
+         * Scans the modules whose weights changed since the last selection; reuses the others' scores. The ranking is
+         * the one the analyzer's strict default tolerance gives: modules are scored to {@value #FIRST_PASS_TOLERANCE}
+         * relative first, and those whose SNR lies that close to another of their type are scored again with the
+         * strict tolerance, so no order within a type can differ.
+         */
         @Override
         public Choice choose(SelectionContext context) {
             // not strict: an all-zero matrix (e.g. PReLU's alpha at initialization) must not stop training
             SpectrumAnalyzer analyzer = SpectrumAnalyzer.builder().optRule(rule).optThreads(threads).optStrict(false)
-                    .build();
+                    .optSnrTolerance(FIRST_PASS_TOLERANCE).build();
             NetworkWeights weights = context.weights();
             List<WeightInfo> toScan = new ArrayList<>();
             for (NetworkWeights.Entry e : weights.entries()) {
@@ -88,12 +101,51 @@ final class Strategies {
                     throw new UncheckedIOException("reading live weights failed", e);
                 }
             }
+            Map<String, Double> raw = new HashMap<>(context.frozenScores());
+            raw.putAll(fresh);
+            Set<String> close = tooCloseToOrder(weights, raw, FIRST_PASS_TOLERANCE);
+            if (!close.isEmpty()) {
+                SpectrumAnalyzer strict = SpectrumAnalyzer.builder().optRule(rule).optStrict(false).build();
+                for (NetworkWeights.Entry e : weights.entries()) {
+                    WeightInfo info = e.info();
+                    if (close.contains(info.name())) {
+                        fresh.put(info.name(), strict.score(info.name(), info.type(), weights.load(info)).snr());
+                    }
+                }
+            }
             Map<String, Double> out = new LinkedHashMap<>();
             for (NetworkWeights.Entry e : weights.entries()) {
                 String n = e.info().name();
                 out.put(n, fresh.containsKey(n) ? orZero(fresh.get(n)) : context.frozenScores().get(n));
             }
             return new Choice(out, Set.of());
+        }
+
+        /**
+         * Modules whose score lies within {@code tolerance} (relative, for each of the two) of another finite score of
+         * their type: their order could differ from the exact one.
+         */
+        static Set<String> tooCloseToOrder(NetworkWeights weights, Map<String, Double> scores, double tolerance) {
+            Map<String, List<Map.Entry<String, Double>>> byType = new HashMap<>();
+            for (NetworkWeights.Entry e : weights.entries()) {
+                Double v = scores.get(e.info().name());
+                if (v != null && Double.isFinite(v)) {
+                    byType.computeIfAbsent(e.info().type(), t -> new ArrayList<>()).add(Map.entry(e.info().name(), v));
+                }
+            }
+            Set<String> close = new HashSet<>();
+            for (List<Map.Entry<String, Double>> members : byType.values()) {
+                members.sort(Map.Entry.comparingByValue());
+                for (int i = 1; i < members.size(); i++) {
+                    double a = members.get(i - 1).getValue();
+                    double b = members.get(i).getValue();
+                    if (b - a <= tolerance * (Math.abs(a) + Math.abs(b))) {
+                        close.add(members.get(i - 1).getKey());
+                        close.add(members.get(i).getKey());
+                    }
+                }
+            }
+            return close;
         }
     }
 
