@@ -21,20 +21,16 @@ final class SameDiffFixtures {
      * copy recompute the forward pass only for shapes ({@code shape_of} of a computed value, {@code zeroslike} of the
      * {@code stop_gradient} branch, a same-shape {@code add_bp}).
      */
-    static final class ShapedAffine extends SameDiffLayer {
-        long nIn;
-        long nOut;
-
+    static final class ShapedAffine extends DenseParams {
         @SuppressWarnings("unused")
         private ShapedAffine() {
         }
 
         ShapedAffine(long nIn, long nOut) {
+            super(nIn, nOut);
             if (nOut % 2 != 0) {
                 throw new IllegalArgumentException("nOut must be even");
             }
-            this.nIn = nIn;
-            this.nOut = nOut;
         }
 
         @Override
@@ -43,48 +39,19 @@ final class SameDiffFixtures {
             SDVariable pairs = sd.reshape(y, -1, 2, nOut / 2);
             return ai.spectrum.dl4j.SameDiffBackpropFix.halveGradient(sd, sd.reshape(pairs, -1, nOut));
         }
-
-        @Override
-        public void defineParameters(SDLayerParams params) {
-            params.clear();
-            params.addWeightParam("W", nIn, nOut);
-            params.addBiasParam("b", 1, nOut);
-        }
-
-        @Override
-        public void initializeParameters(Map<String, INDArray> params) {
-            params.get("W").assign(Nd4j.rand(params.get("W").dataType(), params.get("W").shape()).subi(0.5));
-            params.get("b").assign(-0.1);
-        }
-
-        @Override
-        public InputType getOutputType(int layerIndex, InputType inputType) {
-            return InputType.feedForward(nOut);
-        }
-
-        @Override
-        public void setNIn(InputType inputType, boolean override) {
-            // explicit sizes
-        }
     }
 
-    /** {@code tanh(x·W + b)}. */
-    static final class Affine extends SameDiffLayer {
+    /** A feed-forward layer with weight {@code W [nIn, nOut]} and bias {@code b [1, nOut]}. */
+    abstract static class DenseParams extends SameDiffLayer {
         long nIn;
         long nOut;
 
-        @SuppressWarnings("unused")
-        private Affine() {
+        DenseParams() {
         }
 
-        Affine(long nIn, long nOut) {
+        DenseParams(long nIn, long nOut) {
             this.nIn = nIn;
             this.nOut = nOut;
-        }
-
-        @Override
-        public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
-            return sd.math.tanh(sd.mmul(x, p.get("W")).add(p.get("b")));
         }
 
         @Override
@@ -108,6 +75,22 @@ final class SameDiffFixtures {
         @Override
         public void setNIn(InputType inputType, boolean override) {
             // explicit sizes
+        }
+    }
+
+    /** {@code tanh(x·W + b)}. */
+    static final class Affine extends DenseParams {
+        @SuppressWarnings("unused")
+        private Affine() {
+        }
+
+        Affine(long nIn, long nOut) {
+            super(nIn, nOut);
+        }
+
+        @Override
+        public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+            return sd.math.tanh(sd.mmul(x, p.get("W")).add(p.get("b")));
         }
     }
 
