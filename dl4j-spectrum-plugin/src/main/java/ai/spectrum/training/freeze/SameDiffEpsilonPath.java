@@ -59,7 +59,10 @@ import java.util.Set;
  * that computes its other output ({@code matmul(eps, W, transposeB)} for {@code matmul_bp}, {@code multiply(eps, w)}
  * for {@code multiply_bp}, ...), which is how the native backprop op computes it, so the epsilon and the trained
  * gradients are bit-identical to DL4J's (including M2.1's doubled gradient, see the samples'
- * {@code SameDiffBackpropFix}). ND4J's session executes only the ops the requested gradients need. Gradients of
+ * {@code SameDiffBackpropFix}). Ops that read a forward value only for its shape are rewritten too (see
+ * {@link #dropZeroAdds}, {@link #constantReshapeShapes}; shapes that depend on the minibatch are found by probing the
+ * forward graph once with one and two examples), so a frozen linear layer does not run its forward pass again in
+ * backprop, as DL4J's own backprop does. ND4J's session executes only the ops the requested gradients need. Gradients of
  * frozen parameters are neither computed nor copied into DL4J's arrays.
  */
 final class SameDiffEpsilonPath {
