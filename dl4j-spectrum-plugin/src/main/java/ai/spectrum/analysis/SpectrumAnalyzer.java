@@ -44,6 +44,12 @@ public final class SpectrumAnalyzer {
      * uses 1e-7); the original tool's float32 SVD moves SNRs by about 5e-8.
      */
     public static final double DEFAULT_SNR_TOLERANCE = 1e-10;
+    /**
+     * A looser tolerance for ranking: the {@code spectrum scan} command's default and the first pass of the listener's
+     * SNR strategy. SNRs stay accurate to 1e-7 relative (the original tool's float32 SVD moves them by ~5e-8), and
+     * realistic large matrices keep the Gram route instead of a float64 {@code gesvd}.
+     */
+    public static final double RANKING_SNR_TOLERANCE = 1e-7;
     private static final Logger LOG = LoggerFactory.getLogger(SpectrumAnalyzer.class);
     /** Matrices recomputed with gesvd by AUTO, over the JVM's life (for the scan's summary line). */
     private static final AtomicLong GESVD_FALLBACKS = new AtomicLong();

@@ -45,12 +45,8 @@ final class Strategies {
             return true;
         }
 
-        /**
-         * Relative SNR accuracy of the first pass ({@link SpectrumAnalyzer.Builder#optSnrTolerance}), as the
-         * {@code spectrum scan} command's default: large matrices keep the fast Gram route instead of a float64
-         * {@code gesvd} (a 4096 × 4096 layer: seconds instead of half a minute).
-         */
-        static final double FIRST_PASS_TOLERANCE = 1e-7;
+        /** Relative SNR accuracy of the first pass: large matrices keep the fast Gram route. */
+        static final double FIRST_PASS_TOLERANCE = SpectrumAnalyzer.RANKING_SNR_TOLERANCE;
 
         /**
          * Scans the modules whose weights changed since the last selection; reuses the others' scores. The ranking is

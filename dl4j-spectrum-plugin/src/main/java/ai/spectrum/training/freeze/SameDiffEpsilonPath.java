@@ -585,7 +585,7 @@ final class SameDiffEpsilonPath {
         /** v's shape with -1 at the one dimension that depends on the minibatch, or null if unknown or several do. */
         long[] batchFreeShape(String v) {
             long[] a = shape(first, placeholders, v);
-            long[] b = a == null ? null : shape(larger, largerPlaceholders(), v);
+            long[] b = a == null ? null : shape(larger, largerPlaceholders, v);
             if (b == null || a.length != b.length) {
                 return null;
             }
@@ -602,9 +602,8 @@ final class SameDiffEpsilonPath {
 
         /** Whether y broadcasts into x without changing x's shape, at both probed minibatch sizes. */
         boolean broadcastsInto(String y, String x) {
-            Map<String, INDArray> large = largerPlaceholders();
             for (Map<String, long[]> cache : List.of(first, larger)) {
-                Map<String, INDArray> ph = cache == first ? placeholders : large;
+                Map<String, INDArray> ph = cache == first ? placeholders : largerPlaceholders;
                 long[] ys = shape(cache, ph, y);
                 long[] xs = ys == null ? null : shape(cache, ph, x);
                 if (xs == null || ys.length > xs.length) {
@@ -639,9 +638,5 @@ final class SameDiffEpsilonPath {
         }
 
         private final Map<String, INDArray> largerPlaceholders;
-
-        private Map<String, INDArray> largerPlaceholders() {
-            return largerPlaceholders;
-        }
     }
 }

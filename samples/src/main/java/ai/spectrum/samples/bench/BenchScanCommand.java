@@ -242,9 +242,6 @@ public final class BenchScanCommand implements Callable<Integer> {
         return new Measured(Double.parseDouble(last[1]), Long.parseLong(last[2]), Double.parseDouble(last[3]), log);
     }
 
-    /** The default of {@code spectrum scan --snr-tolerance}. */
-    static final double SCAN_SNR_TOLERANCE = 1e-7;
-
     /**
      * One noise-plus-signal matrix scored with 1 and with 2 threads at the scan's accuracy: best of 2 after a
      * warm-up, same bits.
@@ -259,7 +256,8 @@ public final class BenchScanCommand implements Callable<Integer> {
         ModuleScore[] scores = new ModuleScore[3];
         for (int t : new int[]{1, 2}) {
             // the accuracy `spectrum scan` runs with (its --snr-tolerance default), as in the whole-process scans
-            SpectrumAnalyzer a = SpectrumAnalyzer.builder().optThreads(t).optSnrTolerance(SCAN_SNR_TOLERANCE).build();
+            SpectrumAnalyzer a = SpectrumAnalyzer.builder().optThreads(t)
+                    .optSnrTolerance(SpectrumAnalyzer.RANKING_SNR_TOLERANCE).build();
             a.score("m", "t", m); // warm-up
             best[t] = Double.MAX_VALUE;
             for (int r = 0; r < 2; r++) {
