@@ -114,7 +114,16 @@ final class SameDiffEpsilonPath {
     private final List<String> trainable;
     private SameDiff sd;
     private ExternalErrorsFunction fn;
+    private String outputName;
     private int rewritten;
+    /**
+     * Forward values the gradient graph reads, each fed to it through a placeholder (value name → placeholder name)
+     * from the forward pass that {@link #activate} ran, instead of being computed again; empty for an output layer.
+     */
+    private Map<String, String> fed = Map.of();
+    /** The values of {@link #fed} from the last training forward pass, and the input array they came from. */
+    private Map<String, INDArray> kept;
+    private INDArray keptInput;
 
     private SameDiffEpsilonPath(AbstractLayer<?> layer, Set<String> frozen) {
         this.layerRef = new java.lang.ref.WeakReference<>(layer);
@@ -170,6 +179,80 @@ final class SameDiffEpsilonPath {
         return sd;
     }
 
+    /** Forward values backprop takes from the forward pass instead of computing them again; for tests. */
+    Set<String> fedValues() {
+        return fed.keySet();
+    }
+
+    /**
+     * DL4J's {@code SameDiffLayer.activate} in training, run on the frozen copy (the same ops on the same arrays, so
+     * the same output bit for bit), which also keeps the forward values its backprop reads (in the activations
+     * workspace, alive until backprop). Returns null for an output layer, or when backprop reads no forward value:
+     * the caller then runs the layer's own forward pass.
+     */
+    INDArray activate(LayerWorkspaceMgr workspaceMgr) {
+        kept = null;
+        keptInput = null;
+        AbstractLayer<?> layer = layer();
+        INDArray input = layer.input();
+        if (output || input == null) {
+            return null;
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (sd == null) {
+                build(input, null);
+            }
+        }
+        if (fed.isEmpty()) {
+            return null;
+        }
+        ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) layer.conf().getLayer()).validateInput(input);
+        session(sd).setMmgr(new DL4JSameDiffMemoryMgr(workspaceMgr.getWorkspaceName(ArrayType.FF_WORKING_MEM),
+                workspaceMgr.getWorkspaceName(ArrayType.ACTIVATIONS),
+                workspaceMgr.getConfiguration(ArrayType.FF_WORKING_MEM),
+                workspaceMgr.getConfiguration(ArrayType.ACTIVATIONS)));
+        List<String> wanted = new ArrayList<>(fed.keySet());
+        wanted.add(outputName);
+        Map<String, INDArray> values = sd.output(placeholders(input, null), wanted);
+        Map<String, INDArray> keep = new HashMap<>();
+        for (String v : fed.keySet()) {
+            keep.put(v, inActivations(values.get(v), workspaceMgr));
+        }
+        INDArray result = inActivations(values.get(outputName), workspaceMgr);
+        sd.clearPlaceholders(true);
+        sd.clearOpInputs();
+        kept = keep;
+        keptInput = input;
+        return result;
+    }
+
+    /** The array itself if it lives in the activations workspace (or is detached when activations are scoped out), else a copy there. */
+    private static INDArray inActivations(INDArray a, LayerWorkspaceMgr workspaceMgr) {
+        if (workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS)) {
+            return a.isAttached() ? a.detach() : a;
+        }
+        MemoryWorkspace ws = a.isAttached() ? a.data().getParentWorkspace() : null;
+        return ws != null && ws.getId().equals(workspaceMgr.getWorkspaceName(ArrayType.ACTIVATIONS)) ? a
+                : workspaceMgr.dup(ArrayType.ACTIVATIONS, a);
+    }
+
+    /** Whether an array kept from the forward pass can still be read: detached, or its workspace not reset since. */
+    private static boolean readable(INDArray a) {
+        if (a == null) {
+            return false;
+        }
+        if (!a.isAttached()) {
+            return true;
+        }
+        MemoryWorkspace ws = a.data().getParentWorkspace();
+        return ws != null && ws.isScopeActive() && ws.getGenerationId() == a.data().getGenerationId();
+    }
+
+    private static InferenceSession session(SameDiff graph) {
+        return graph.getSessions().computeIfAbsent(Thread.currentThread().getId(),
+                t -> SameDiff.getInferenceFactory().create(graph));
+    }
+
     /** DL4J's {@code SameDiffLayer.backpropGradient}, restricted to the input and trainable-parameter gradients. */
     @SuppressWarnings("unchecked")
     Pair<Gradient, INDArray> backprop(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
@@ -191,13 +274,8 @@ final class SameDiffEpsilonPath {
                 build(input, labels);
             }
         }
-        SameDiff grad = sd.getFunction("grad");
-        Map<Long, InferenceSession> sessions = grad.getSessions();
-        long tid = Thread.currentThread().getId();
-        if (!sessions.containsKey(tid)) {
-            sessions.put(tid, SameDiff.getInferenceFactory().create(grad));
-        }
-        sessions.get(tid).setMmgr(new DL4JSameDiffMemoryMgr(workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
+        session(sd.getFunction("grad")).setMmgr(new DL4JSameDiffMemoryMgr(
+                workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
                 workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
                 workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
                 workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
@@ -205,6 +283,9 @@ final class SameDiffEpsilonPath {
         if (!output) {
             ((org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) conf).validateInput(input);
             ph.put(fn.getGradPlaceholderName(), epsilon);
+        }
+        if (!fed.isEmpty()) {
+            ph.putAll(fedValues(input, workspaceMgr));
         }
         List<String> required = new ArrayList<>(trainable.size() + 1);
         required.add(INPUT);
@@ -223,7 +304,35 @@ final class SameDiffEpsilonPath {
         INDArray dLdIn = m.get(INPUT);
         sd.clearPlaceholders(true);
         sd.clearOpInputs();
+        kept = null;
+        keptInput = null;
         return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dLdIn));
+    }
+
+    /**
+     * The fed forward values by placeholder name: those {@link #activate} kept for this input, else (a forward pass
+     * that did not go through it, or whose workspace has been reset) computed now in backprop's working memory.
+     */
+    private Map<String, INDArray> fedValues(INDArray input, LayerWorkspaceMgr workspaceMgr) {
+        Map<String, INDArray> values = kept;
+        boolean usable = values != null && keptInput == input;
+        for (String v : fed.keySet()) {
+            usable &= usable && readable(values.get(v));
+        }
+        if (!usable) {
+            String working = workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM);
+            org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration conf =
+                    workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM);
+            session(sd).setMmgr(new DL4JSameDiffMemoryMgr(working, working, conf, conf));
+            values = sd.output(placeholders(input, null), new ArrayList<>(fed.keySet()));
+            sd.clearPlaceholders(true);
+            sd.clearOpInputs();
+        }
+        Map<String, INDArray> out = new HashMap<>();
+        for (Map.Entry<String, String> e : fed.entrySet()) {
+            out.put(e.getValue(), values.get(e.getKey()));
+        }
+        return out;
     }
 
     /** The forward placeholders: input and mask (a layer) or input and labels (an output layer). */
@@ -286,6 +395,7 @@ final class SameDiffEpsilonPath {
         if (out == null) {
             throw new IllegalStateException("layer '" + conf.getLayerName() + "' defined a null output");
         }
+        outputName = out.name();
         for (Map.Entry<String, INDArray> e : live.entrySet()) {
             s.associateArrayWithVariable(e.getValue(), s.getVariable(e.getKey()));
         }
@@ -302,6 +412,9 @@ final class SameDiffEpsilonPath {
         Probe probe = new Probe(s, ph);
         rewritten = dropZeroAdds(grad) + constantReshapeShapes(s, grad, probe)
                 + rewriteParameterOutputs(s, grad, wanted, probe);
+        if (!output) {
+            fed = feedForwardValues(s, grad, wanted);
+        }
         s.clearPlaceholders(true);
         s.clearOpInputs();
         // the shape probes ran the forward graph outside any workspace: drop its session, which holds their arrays
@@ -372,6 +485,61 @@ final class SameDiffEpsilonPath {
             n++;
         }
         return n;
+    }
+
+    /**
+     * Makes every gradient op of {@code grad} that would execute for {@code wanted}'s gradients read the forward
+     * values it needs from placeholders instead of from the forward ops' copies in {@code grad}, so the session
+     * never runs the forward pass again: backprop of a GELU, tanh or layer norm reads its pre-activation and
+     * intermediate values as the forward pass computed them.
+     *
+     * @return forward value name → placeholder name, in a fixed order
+     */
+    static Map<String, String> feedForwardValues(SameDiff forward, SameDiff grad, Set<String> wanted) {
+        Set<String> wantedGrads = new HashSet<>();
+        for (String w : wanted) {
+            SDVariable v = forward.getVariable(w);
+            if (v != null && v.getGradient() != null) {
+                wantedGrads.add(v.getGradient().name());
+            }
+        }
+        Set<String> needed = neededVariables(grad, wantedGrads);
+        Set<String> forwardOps = forward.getOps().keySet();
+        Map<String, String> fed = new LinkedHashMap<>();
+
+        for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
+            List<String> ins = op.getInputsToOp();
+            List<String> outs = op.getOutputsOfOp();
+            if (forwardOps.contains(op.getName()) || ins == null || outs == null
+                    || outs.stream().noneMatch(needed::contains)) {
+                continue;
+            }
+            for (int i = 0; i < ins.size(); i++) {
+                String v = ins.get(i);
+                SDVariable fv = forward.hasVariable(v) ? forward.getVariable(v) : null;
+                Variable gv = grad.getVariables().get(v);
+                if (fv == null || fv.getVariableType() != VariableType.ARRAY || gv == null
+                        || gv.getOutputOfOp() == null || !forwardOps.contains(gv.getOutputOfOp())
+                        || forward.getOps().get(gv.getOutputOfOp()).getOp() instanceof ExternalErrorsFunction) {
+                    continue;
+                }
+                String ph = fed.computeIfAbsent(v, x -> {
+                    String name = x + "_fromForward";
+                    grad.placeHolder(name, fv.dataType(), (long[]) null);
+                    grad.getVariables().get(name).setInputsForOp(new ArrayList<>());
+                    return name;
+                });
+                ins.set(i, ph);
+                List<String> readers = grad.getVariables().get(ph).getInputsForOp();
+                if (!readers.contains(op.getName())) {
+                    readers.add(op.getName());
+                }
+                if (!ins.contains(v) && gv.getInputsForOp() != null) {
+                    gv.getInputsForOp().remove(op.getName());
+                }
+            }
+        }
+        return fed;
     }
 
     /** A variable's static shape (-1 for unknown sizes), from the forward graph where the gradient graph has none. */

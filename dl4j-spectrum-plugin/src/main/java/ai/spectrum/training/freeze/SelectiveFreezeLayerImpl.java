@@ -104,11 +104,16 @@ public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        return remember(underlying.activate(training, workspaceMgr), training, workspaceMgr);
+        INDArray out = training && sameDiffPath != null ? sameDiffPath.activate(workspaceMgr) : null;
+        return out != null ? out : remember(underlying.activate(training, workspaceMgr), training, workspaceMgr);
     }
 
     @Override
     public INDArray activate(INDArray input, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (training && sameDiffPath != null) {
+            underlying.setInput(input, workspaceMgr);
+            return activate(true, workspaceMgr);
+        }
         return remember(underlying.activate(input, training, workspaceMgr), training, workspaceMgr);
     }
 
