@@ -62,7 +62,11 @@ import java.util.Set;
  * {@code SameDiffBackpropFix}). Ops that read a forward value only for its shape are rewritten too (see
  * {@link #dropZeroAdds}, {@link #constantReshapeShapes}; shapes that depend on the minibatch are found by probing the
  * forward graph once with one and two examples), so a frozen linear layer does not run its forward pass again in
- * backprop, as DL4J's own backprop does. ND4J's session executes only the ops the requested gradients need. Gradients of
+ * backprop, as DL4J's own backprop does. Every other forward value a gradient op reads (the pre-activation of a GELU
+ * or tanh, a layer norm's statistics) is kept from the training forward pass, which {@link #activate} runs on the
+ * frozen copy (the same ops on the same arrays, so the same output bits), and fed to the gradient graph through a
+ * placeholder ({@link #feedForwardValues}): no forward op runs again in backprop, at the cost of holding those values
+ * in the activations workspace until backprop. ND4J's session executes only the ops the requested gradients need. Gradients of
  * frozen parameters are neither computed nor copied into DL4J's arrays.
  */
 final class SameDiffEpsilonPath {
@@ -429,14 +433,7 @@ final class SameDiffEpsilonPath {
      * @return the number of ops rewritten
      */
     static int rewriteParameterOutputs(SameDiff forward, SameDiff grad, Set<String> wanted, Probe probe) {
-        Set<String> wantedGrads = new HashSet<>();
-        for (String w : wanted) {
-            SDVariable v = forward.getVariable(w);
-            if (v != null && v.getGradient() != null) {
-                wantedGrads.add(v.getGradient().name());
-            }
-        }
-        Set<String> needed = neededVariables(grad, wantedGrads);
+        Set<String> needed = neededVariables(grad, gradientNames(forward, wanted));
         int n = 0;
         for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
             Object f = op.getOp();
@@ -496,14 +493,7 @@ final class SameDiffEpsilonPath {
      * @return forward value name → placeholder name, in a fixed order
      */
     static Map<String, String> feedForwardValues(SameDiff forward, SameDiff grad, Set<String> wanted) {
-        Set<String> wantedGrads = new HashSet<>();
-        for (String w : wanted) {
-            SDVariable v = forward.getVariable(w);
-            if (v != null && v.getGradient() != null) {
-                wantedGrads.add(v.getGradient().name());
-            }
-        }
-        Set<String> needed = neededVariables(grad, wantedGrads);
+        Set<String> needed = neededVariables(grad, gradientNames(forward, wanted));
         Set<String> forwardOps = forward.getOps().keySet();
         Map<String, String> fed = new LinkedHashMap<>();
 
@@ -598,6 +588,18 @@ final class SameDiffEpsilonPath {
         if (droppedOutput != null) {
             grad.getVariables().remove(droppedOutput);
         }
+    }
+
+    /** The names of the gradients of the {@code wanted} variables of {@code forward} that have one. */
+    private static Set<String> gradientNames(SameDiff forward, Set<String> wanted) {
+        Set<String> names = new HashSet<>();
+        for (String w : wanted) {
+            SDVariable v = forward.getVariable(w);
+            if (v != null && v.getGradient() != null) {
+                names.add(v.getGradient().name());
+            }
+        }
+        return names;
     }
 
     /**

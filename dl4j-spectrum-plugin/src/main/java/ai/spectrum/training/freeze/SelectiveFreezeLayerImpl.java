@@ -37,8 +37,9 @@ import java.util.Map;
  * gradient memory, and for a dense layer with identity or ReLU activation it does not recompute the pre-activation
  * either (DL4J's own backprop does): the activation derivative is taken from the forward pass's output, with the same
  * ND4J op, so the epsilon is bit-identical. A DL4J SameDiff layer with frozen parameters backprops through
- * {@link SameDiffEpsilonPath}: only the epsilon and the trainable parameters' gradients are computed, and a fully
- * frozen one needs no gradient memory either.
+ * {@link SameDiffEpsilonPath}: only the epsilon and the trainable parameters' gradients are computed, from forward
+ * values kept by its training forward pass (which that path runs), and a fully frozen one needs no gradient memory
+ * either.
  */
 public final class SelectiveFreezeLayerImpl extends FrozenLayerWithBackprop {
     private static final long serialVersionUID = 1L;
