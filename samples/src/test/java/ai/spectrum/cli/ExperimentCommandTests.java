@@ -227,5 +227,17 @@ class ExperimentCommandTests {
             assertEquals(ExitCodes.USAGE, mlm.code(), mlm::toString);
             assertTrue(mlm.err().contains("--seeds applies to --task era only"), mlm::toString);
         }
+
+        @Test
+        @DisplayName("--memory-steps must be ≥ 0 and applies to --task era only")
+        void rejectsBadMemorySteps() {
+            CommandRun negative = CommandRun.of("experiment", "--task", "era", "--memory-steps", "-1",
+                    "--progress", "never");
+            assertEquals(ExitCodes.USAGE, negative.code(), negative::toString);
+            assertTrue(negative.err().contains("memory steps must be ≥ 0, got -1"), negative::toString);
+            CommandRun mlm = CommandRun.of("experiment", "--memory-steps", "2", "--progress", "never");
+            assertEquals(ExitCodes.USAGE, mlm.code(), mlm::toString);
+            assertTrue(mlm.err().contains("--memory-steps applies to --task era only"), mlm::toString);
+        }
     }
 }

@@ -28,14 +28,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ArrayList;
@@ -179,7 +175,7 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         if ("vgg16".equals(model)) {
             if (!selectionOnly) {
@@ -452,41 +448,34 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     /** Runs a child mode ({@code timing} or one configuration's memory run) in a fresh JVM. */
-    private List<Measurement> runChild(String mode) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                TrainBenchmark.class.getName(), "--child", mode, "--seed", Long.toString(seed)));
+    private List<Measurement> runChild(String mode) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--child", mode, "--seed", Long.toString(seed)));
         if (quick) {
-            cmd.add("--quick");
+            args.add("--quick");
         }
-        cmd.add("--model");
-        cmd.add(model);
+        args.add("--model");
+        args.add(model);
         if (fullSizeGradient) {
-            cmd.add("--full-size-gradient");
+            args.add("--full-size-gradient");
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
-        Process p = pb.start();
+        List<String> lines = ChildJvm.builder().setMainClass(TrainBenchmark.class).optArguments(args)
+                .optJvmOptions(List.of("-Xmx2g")).optEnvironment("OMP_NUM_THREADS", Integer.toString(threads))
+                .optInheritErrors(true).build().run("benchmark run '" + mode + "'", RESULT, EXTRA);
         List<Measurement> results = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith(EXTRA)) {
-                    String[] f = line.substring(EXTRA.length()).trim().split(" ");
-                    extras.put(f[0], Double.parseDouble(f[1]));
-                } else if (line.startsWith(RESULT)) {
-                    String[] f = line.substring(RESULT.length()).trim().split(" ");
-                    results.add(new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]),
-                            Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]),
-                            Integer.parseInt(f[7]), Integer.parseInt(f[8])));
-                }
+        for (String line : lines) {
+            if (line.startsWith(EXTRA)) {
+                String[] f = line.substring(EXTRA.length()).trim().split(" ");
+                extras.put(f[0], Double.parseDouble(f[1]));
+            } else {
+                String[] f = line.substring(RESULT.length()).trim().split(" ");
+                results.add(new Measurement(f[0], Double.parseDouble(f[1]), Long.parseLong(f[2]),
+                        Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]),
+                        Integer.parseInt(f[7]), Integer.parseInt(f[8])));
             }
         }
-        int code = p.waitFor();
-        if (code != 0 || results.isEmpty()) {
-            throw new IllegalStateException("benchmark run '" + mode + "' failed (exit code " + code
-                    + "); see its output above");
+        if (results.isEmpty()) {
+            throw new IllegalStateException("benchmark run '" + mode + "' printed no result line; see its output"
+                    + " above");
         }
         return results;
     }

@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
  * {@code demo}: a short run of the era-classification experiment ({@link EraExperiment}) on the embedded defaults
  * (all-MiniLM-L6-v2 from the langchain4j jar, the shipped State of the Union corpus) — FULL, SPECTRUM_25 and
  * FROZEN_ENCODER, {@value #STEPS} steps of {@value #BATCH} passages × {@value #SEQ_LEN} tokens, one seed — that
- * finishes in a few minutes on two cores.
+ * finishes in a few minutes on two cores. It makes no memory runs in JVMs of their own (the experiment's
+ * {@code --memory-steps}), so its table has no peak-memory figures.
  *
  * <pre>{@code
  * java -jar samples/target/spectrum.jar demo            # writes spectrum-demo/report.html
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "A few-minute version of the era experiment (FULL, SPECTRUM_25, FROZEN_ENCODER on "
                 + "all-MiniLM-L6-v2, dating State of the Union passages to their era); writes report.html and "
-                + "results.json.")
+                + "results.json. No per-method memory runs (see experiment --task era --memory-steps).")
 public final class DemoCommand implements Callable<Integer> {
     static final int STEPS = 40;
     static final int EVAL_EVERY = 10;
@@ -45,7 +46,7 @@ public final class DemoCommand implements Callable<Integer> {
         EraExperiment.Builder b = EraExperiment.builder()
                 .optMethods(List.of(EraMethod.FULL, EraMethod.SPECTRUM_25, EraMethod.FROZEN_ENCODER))
                 .optSteps(STEPS).optEvalEvery(EVAL_EVERY).optBatchSize(BATCH).optSequenceLength(SEQ_LEN)
-                .optValidationPerClass(VALIDATION_PER_ERA);
+                .optValidationPerClass(VALIDATION_PER_ERA).optMemorySteps(0);
         return ExperimentCommand.runEra(b, out.dir(), progress.mode(), spec.commandLine().getOut(),
                 "Note: " + STEPS + " steps of " + BATCH + " passages and one seed show the first trend only "
                         + "(accuracy curves, cost ratios and the SNR heatmap); differences this early are not a "

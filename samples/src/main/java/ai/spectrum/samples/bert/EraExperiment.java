@@ -5,8 +5,10 @@ import ai.spectrum.analysis.SpectrumAnalyzer;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.io.onnx.OnnxModel;
+import ai.spectrum.samples.bench.ChildJvm;
 import ai.spectrum.samples.bert.EraResult.Aggregate;
 import ai.spectrum.samples.bert.EraResult.EvalPoint;
+import ai.spectrum.samples.bert.EraResult.Memory;
 import ai.spectrum.samples.bert.EraResult.Run;
 import ai.spectrum.samples.bert.ExperimentResult.SnrColumn;
 import ai.spectrum.samples.transformer.BertClassifier;
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -48,9 +51,10 @@ import java.util.Set;
  * the head; LoRA's adapters use {@code loraLr} (LoRA's customary larger rate; its base weights do not train).
  * Selecting methods re-select every {@code reselectEvery} steps and always train the head. Per run it records the
  * validation accuracy, macro-F1 and loss every {@code evalEvery} steps, the time of every step, the exact gradient
- * and optimizer-state bytes, the peak resident set (indicative: the runs share one JVM) and the SNR of every module
- * over training (from the listener's selections for SNR methods, else a {@link SpectrumAnalyzer} pass at every
- * evaluation of the first seed).
+ * and optimizer-state bytes, the peak resident set (indicative only: the runs share one JVM) and the SNR of every
+ * module over training (from the listener's selections for SNR methods, else a {@link SpectrumAnalyzer} pass at every
+ * evaluation of the first seed). With {@code memorySteps > 0}, before training, each method's memory is measured in a
+ * JVM of its own ({@link EraMemoryProbe}: the first seed, its first selection and {@code memorySteps} steps).
  *
  * <pre>{@code
  * EraResult r = EraExperiment.builder().optMethods(List.of(EraMethod.FULL, EraMethod.SPECTRUM_25))
@@ -78,6 +82,10 @@ public final class EraExperiment {
         /** After each validation evaluation. */
         default void evaluated(EraMethod method, EvalPoint point) {
         }
+
+        /** Before a method's memory run starts in its own JVM; {@code index} counts methods from 0. */
+        default void memoryRunStarted(EraMethod method, int index, int methods) {
+        }
     }
 
     private final EraModel model;
@@ -96,6 +104,8 @@ public final class EraExperiment {
     private final int loraRank;
     private final int validationPerClass;
     private final int trainPerClass;
+    private final int memorySteps;
+    private final List<String> memoryJvmOptions;
     private final Progress progress;
 
     private EraExperiment(Builder b) {
@@ -115,6 +125,8 @@ public final class EraExperiment {
         this.loraRank = b.loraRank;
         this.validationPerClass = b.validationPerClass;
         this.trainPerClass = b.trainPerClass;
+        this.memorySteps = b.memorySteps;
+        this.memoryJvmOptions = b.memoryJvmOptions;
         this.progress = b.progress;
     }
 
@@ -141,6 +153,8 @@ public final class EraExperiment {
         c.put("loraRank", loraRank + " (alpha = 2 x rank; query and value projections)");
         c.put("validationPerClass", Integer.toString(validationPerClass));
         c.put("trainPerClass", trainPerClass == 0 ? "balanced maximum" : Integer.toString(trainPerClass));
+        c.put("memorySteps", memorySteps == 0 ? "0 (no memory runs)" : memorySteps + " (each method in its own JVM, "
+                + "first seed, " + String.join(" ", ChildJvm.memoryOptions()) + ")");
         c.put("ompThreads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
         c.put("availableProcessors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         return c;
@@ -152,12 +166,16 @@ public final class EraExperiment {
      * @throws IOException if the model, tokenizer or corpus cannot be read from the class path
      */
     public EraResult run() throws IOException {
-        OnnxModel onnx = randomEncoder == null ? model.readOnnx() : null;
-        BertConfig config = randomEncoder != null ? randomEncoder : model.config(onnx);
-        EraData data;
-        try (BertTokenizer tokenizer = model.tokenizer()) {
-            data = EraData.load(tokenizer, sequenceLength, batchSize, validationPerClass, trainPerClass, firstSeed);
+        Map<EraMethod, Memory> memory = new EnumMap<>(EraMethod.class);
+        if (memorySteps > 0) {
+            for (EraMethod method : methods) {
+                progress.memoryRunStarted(method, memory.size(), methods.size());
+                memory.put(method, EraMemoryProbe.inOwnJvm(this, method));
+            }
         }
+        OnnxModel onnx = readOnnx();
+        BertConfig config = config(onnx);
+        EraData data = loadData();
         LOG.info("era experiment: {} train / {} validation passages, {} classes, {} steps of {} x {} tokens, "
                         + "methods {}, {} seed(s)", data.trainPassages(), data.validationPassages(), data.classes(),
                 steps, batchSize, sequenceLength, methods, seeds);
@@ -186,10 +204,107 @@ public final class EraExperiment {
         List<Run> full = runs.stream().filter(r -> r.method() == EraMethod.FULL).toList();
         List<Aggregate> aggregates = new ArrayList<>();
         for (EraMethod m : methods) {
-            aggregates.add(Aggregate.of(m, runs.stream().filter(r -> r.method() == m).toList(), full));
+            aggregates.add(Aggregate.of(m, runs.stream().filter(r -> r.method() == m).toList(), full, memory.get(m),
+                    memory.get(EraMethod.FULL)));
         }
         List<String> classes = EraData.ERAS.stream().map(EraData.Era::label).toList();
         return new EraResult(Provenance.capture(configuration()), modules, classes, runs, aggregates);
+    }
+
+    /** The pretrained model, or null with a random encoder. */
+    OnnxModel readOnnx() throws IOException {
+        return randomEncoder == null ? model.readOnnx() : null;
+    }
+
+    /** The encoder's sizes: the random encoder's, else the pretrained model's. */
+    BertConfig config(OnnxModel onnx) {
+        return randomEncoder != null ? randomEncoder : model.config(onnx);
+    }
+
+    /** The corpus, tokenized and split, ordered by the first seed. */
+    EraData loadData() throws IOException {
+        try (BertTokenizer tokenizer = model.tokenizer()) {
+            return EraData.load(tokenizer, sequenceLength, batchSize, validationPerClass, trainPerClass, firstSeed);
+        }
+    }
+
+    /** The first seed. */
+    long firstSeed() {
+        return firstSeed;
+    }
+
+    /** Optimizer steps of each memory run (0 = none). */
+    int memorySteps() {
+        return memorySteps;
+    }
+
+    /** Extra JVM options of the memory runs (a test hook). */
+    List<String> memoryJvmOptions() {
+        return memoryJvmOptions;
+    }
+
+    /**
+     * The builder options that rebuild this experiment's model, data and optimizer settings in another JVM (read by
+     * {@link #fromArguments}); methods, seeds, steps and evaluation are left out.
+     */
+    List<String> arguments() {
+        List<String> a = new ArrayList<>(List.of("--model", model.name(), "--first-seed", Long.toString(firstSeed),
+                "--reselect-every", Integer.toString(reselectEvery), "--batch", Integer.toString(batchSize),
+                "--seq-len", Integer.toString(sequenceLength), "--lr", Double.toString(learningRate),
+                "--head-lr", Double.toString(headLearningRate), "--lora-lr", Double.toString(loraLearningRate),
+                "--lora-rank", Integer.toString(loraRank), "--validation", Integer.toString(validationPerClass),
+                "--train-passages", Integer.toString(trainPerClass)));
+        if (randomEncoder != null) {
+            BertConfig c = randomEncoder;
+            a.addAll(List.of("--random-encoder", c.vocabSize() + "," + c.hidden() + "," + c.layers() + ","
+                    + c.heads() + "," + c.intermediate() + "," + c.maxPositions() + "," + c.typeVocabSize() + ","
+                    + c.layerNormEps()));
+        }
+        return a;
+    }
+
+    /**
+     * A builder set from {@link #arguments()}-style {@code --name value} pairs.
+     *
+     * @throws IllegalArgumentException naming an unknown option, a missing value or a value that does not parse
+     */
+    static Builder fromArguments(List<String> args) {
+        Builder b = builder();
+        if (args.size() % 2 != 0) {
+            throw new IllegalArgumentException("options come in '--name value' pairs, got " + args);
+        }
+        for (int i = 0; i < args.size(); i += 2) {
+            String name = args.get(i);
+            String v = args.get(i + 1);
+            try {
+                switch (name) {
+                    case "--model" -> b.optModel(EraModel.valueOf(v));
+                    case "--first-seed" -> b.optFirstSeed(Long.parseLong(v));
+                    case "--reselect-every" -> b.optReselectEvery(Integer.parseInt(v));
+                    case "--batch" -> b.optBatchSize(Integer.parseInt(v));
+                    case "--seq-len" -> b.optSequenceLength(Integer.parseInt(v));
+                    case "--lr" -> b.optLearningRate(Double.parseDouble(v));
+                    case "--head-lr" -> b.optHeadLearningRate(Double.parseDouble(v));
+                    case "--lora-lr" -> b.optLoraLearningRate(Double.parseDouble(v));
+                    case "--lora-rank" -> b.optLoraRank(Integer.parseInt(v));
+                    case "--validation" -> b.optValidationPerClass(Integer.parseInt(v));
+                    case "--train-passages" -> b.optTrainPerClass(Integer.parseInt(v));
+                    case "--random-encoder" -> {
+                        String[] f = v.split(",");
+                        if (f.length != 8) {
+                            throw new IllegalArgumentException("8 comma-separated sizes expected");
+                        }
+                        b.optRandomEncoder(new BertConfig(Integer.parseInt(f[0]), Integer.parseInt(f[1]),
+                                Integer.parseInt(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]),
+                                Integer.parseInt(f[5]), Integer.parseInt(f[6]), Double.parseDouble(f[7])));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad option " + name + " '" + v + "': " + e.getMessage(), e);
+            }
+        }
+        return b;
     }
 
     /**
@@ -264,18 +379,13 @@ public final class EraExperiment {
         PeakMemory rss = new PeakMemory();
         ComputationGraph graph = newGraph(method, seed, onnx, config, data.classes());
         graph.addListeners(rss);
-        SpectrumListener selector = null;
+        SpectrumListener selector = selector(method, seed);
         long selectionStart = 0;
-        if (method.strategy() != null) {
-            selector = SpectrumListener.builder().optStrategy(method.strategy()).optTopPercent(method.percent())
-                    .optAlwaysTrain("^" + BertClassifier.CLASSIFIER + "$").optReselectEveryIterations(reselectEvery)
-                    .optSeed(seed).build();
+        if (selector != null) {
             graph.addListeners(selector);
-            if (!method.strategy().needsGradients() && !method.strategy().needsActivations()) {
-                long s0 = System.nanoTime();
-                selector.selectNow(graph); // single-minibatch fit has no epoch callbacks
-                selectionStart = System.nanoTime() - s0;
-            }
+            long s0 = System.nanoTime();
+            selectBeforeTraining(selector, graph);
+            selectionStart = System.nanoTime() - s0;
         }
         boolean snrFromSelector = selector != null && selector.strategy().scoresAreSnr();
         SpectrumAnalyzer analyzer = snrFromSelector || !analyzeSnr ? null
@@ -316,13 +426,7 @@ public final class EraExperiment {
         }
         double median = FlagshipExperiment.median(stepMillis.subList(Math.min(1, stepMillis.size()),
                 stepMillis.size()));
-        Set<String> updated = FlagshipExperiment.updatedParameters(graph);
-        long trainable = 0;
-        for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
-            if (updated.contains(e.getKey())) {
-                trainable += e.getValue().length();
-            }
-        }
+        long trainable = trainableParameters(graph);
         int width = graph.params().dataType().width();
         long stateBytes = Dl4jNetwork.of(graph).updaterStateBytes();
         double selectionMillis = selector == null ? 0 : selector.selectionNanos() / 1e6;
@@ -335,6 +439,38 @@ public final class EraExperiment {
         graph.setListeners();
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         return run;
+    }
+
+    /** The selecting listener of a method (head always trained), or null for a fixed trainable set. */
+    SpectrumListener selector(EraMethod method, long seed) {
+        if (method.strategy() == null) {
+            return null;
+        }
+        return SpectrumListener.builder().optStrategy(method.strategy()).optTopPercent(method.percent())
+                .optAlwaysTrain("^" + BertClassifier.CLASSIFIER + "$").optReselectEveryIterations(reselectEvery)
+                .optSeed(seed).build();
+    }
+
+    /**
+     * The first selection of a strategy that needs neither gradients nor activations, before the first step (a
+     * single-minibatch fit has no epoch callbacks); the others select during the first step.
+     */
+    static void selectBeforeTraining(SpectrumListener selector, ComputationGraph graph) {
+        if (!selector.strategy().needsGradients() && !selector.strategy().needsActivations()) {
+            selector.selectNow(graph);
+        }
+    }
+
+    /** Parameters the updater updates (those not under a NoOp updater). */
+    static long trainableParameters(ComputationGraph graph) {
+        Set<String> updated = FlagshipExperiment.updatedParameters(graph);
+        long trainable = 0;
+        for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
+            if (updated.contains(e.getKey())) {
+                trainable += e.getValue().length();
+            }
+        }
+        return trainable;
     }
 
     private void evaluate(EraMethod method, ComputationGraph graph, EraData data, int step, double trainMillis,
@@ -403,6 +539,8 @@ public final class EraExperiment {
         private int loraRank = 8;
         private int validationPerClass = 24;
         private int trainPerClass = 0;
+        private int memorySteps = 0;
+        private List<String> memoryJvmOptions = List.of();
         private Progress progress = Progress.NOOP;
 
         private Builder() {
@@ -532,6 +670,24 @@ public final class EraExperiment {
                 throw new IllegalArgumentException("training passages per class must be ≥ 0, got " + n);
             }
             this.trainPerClass = n;
+            return this;
+        }
+
+        /**
+         * Optimizer steps of each method's memory run in a JVM of its own (peak resident set, off-heap and exact
+         * gradient + optimizer-state bytes; {@link EraResult.Memory}); default 0 = no memory runs.
+         */
+        public Builder optMemorySteps(int steps) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("memory steps must be ≥ 0, got " + steps);
+            }
+            this.memorySteps = steps;
+            return this;
+        }
+
+        /** Extra JVM options of the memory runs, after the parent's memory options; default none. A test hook. */
+        Builder optMemoryJvmOptions(List<String> options) {
+            this.memoryJvmOptions = List.copyOf(options);
             return this;
         }
 

@@ -29,7 +29,7 @@ public final class EraReport {
     /** Header of {@link #tableRows}. */
     public static final List<String> TABLE_HEADER = List.of("method", "seeds", "accuracy", "macro-F1", "val loss",
             "ms/step", "ms/step ÷ FULL", "trainable params", "grad+state MB", "grad+state ÷ FULL",
-            "peak RSS growth MB", "RSS ÷ FULL", "steps to FULL's acc", "train s to FULL's acc");
+            "peak RSS MB (own JVM)", "÷ FULL", "steps to FULL's acc", "train s to FULL's acc");
 
     private EraReport() {
     }
@@ -73,7 +73,8 @@ public final class EraReport {
                     pm(a.macroF1(), "%.3f"), pm(a.loss(), "%.3f"), f("%.0f", a.msPerStep().mean()),
                     f("%.2f", a.msPerStepRatio()), String.format(Locale.ROOT, "%,d", runs.get(0).trainableParameters()),
                     f("%.1f", a.stateBytes().mean() / 1e6), f("%.3f", a.stateBytesRatio()),
-                    f("%.0f", a.peakRssGrowth().mean() / 1e6), f("%.2f", a.peakRssRatio()), reach,
+                    a.memory() == null ? "n/a" : f("%.0f", a.memory().peakRssBytes() / 1e6),
+                    f("%.2f", a.peakRssRatio()), reach,
                     reached == 0 ? "not reached" : pm(a.secondsToFull(), "%.1f")));
         }
         return rows;
@@ -103,9 +104,11 @@ public final class EraReport {
         b.addParagraph("How it is counted. 'FULL's acc' is FULL's final validation accuracy with the same seed; "
                 + "steps and seconds to it are the first evaluation at which the method reaches it (averaged over "
                 + "the seeds that reach it). grad+state = gradient bytes of what trains + the optimizer state "
-                + "(Adam's m and v), read from the network at the end. Peak RSS growth = the largest resident set "
-                + "sampled during training minus the value after GC before the network was built; the runs share "
-                + "one JVM, so it is indicative only. ms/step = median wall time of the steps after the first "
+                + "(Adam's m and v), read from the network at the end. Peak RSS (own JVM) = the peak resident set of "
+                + "a JVM that ran only this method: the same class path, heap limit, model, data and options, the "
+                + "first seed, its first selection and " + cfg.getOrDefault("memorySteps", "n/a") + " steps "
+                + "(kernel high-water mark VmHWM; n/a when the memory runs were off); results.json also has its "
+                + "peak off-heap bytes and its exact grad+state bytes. ms/step = median wall time of the steps after the first "
                 + "(re-selections included). Timings from a shared machine are noisy.");
         List<List<String>> perSeed = new ArrayList<>();
         for (Run r : result.runs()) {

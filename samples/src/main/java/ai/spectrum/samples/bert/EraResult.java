@@ -59,14 +59,16 @@ public record EraResult(Provenance provenance, List<String> modules, List<String
      * @param trainableParameters parameters the updater updates at the end
      * @param gradientBytes       {@code trainableParameters} × bytes per element
      * @param optimizerStateBytes the updater's state (Adam's m and v of what trains)
-     * @param baseRssBytes        resident set after GC before the network was built
-     * @param peakRssBytes        largest resident set sampled during training
+     * @param indicativeBaseRssBytes resident set after GC before the network was built, in the JVM shared by all
+     *                               runs (indicative only; {@link Memory} has the figures of a JVM of its own)
+     * @param indicativePeakRssBytes largest resident set sampled during training, in the shared JVM (indicative)
      * @param snr                 SNR of every module over training (heatmap columns)
      */
     public record Run(EraMethod method, long seed, List<EvalPoint> validation, List<Double> trainLosses,
                       List<Double> stepMillis, double medianMillisPerStep, double wallClockMillis,
                       double selectionMillis, long parameters, long trainableParameters, long gradientBytes,
-                      long optimizerStateBytes, long baseRssBytes, long peakRssBytes, List<SnrColumn> snr) {
+                      long optimizerStateBytes, long indicativeBaseRssBytes, long indicativePeakRssBytes,
+                      List<SnrColumn> snr) {
         public Run {
             Objects.requireNonNull(method, "method");
             validation = List.copyOf(validation);
@@ -85,14 +87,37 @@ public record EraResult(Provenance provenance, List<String> modules, List<String
             return gradientBytes + optimizerStateBytes;
         }
 
-        /** Peak resident-set growth over the base. */
-        public long peakRssGrowthBytes() {
-            return peakRssBytes - baseRssBytes;
+        /** Peak resident-set growth over the base in the shared JVM (indicative). */
+        public long indicativePeakRssGrowthBytes() {
+            return indicativePeakRssBytes - indicativeBaseRssBytes;
         }
 
         /** The first evaluation whose accuracy reaches {@code target}, or null. */
         public EvalPoint firstReaching(double target) {
             return validation.stream().filter(p -> p.accuracy() >= target).findFirst().orElse(null);
+        }
+    }
+
+    /**
+     * The memory of one method, measured in a JVM of its own ({@link EraMemoryProbe}): the parent's heap limit, the
+     * model, data and options of the experiment, its first seed; the network built, the method's first selection
+     * made and {@code steps} optimizer steps taken.
+     *
+     * @param peakRssBytes     peak resident set of that JVM's whole life: the kernel's high-water mark
+     *                         ({@code VmHWM} of {@code /proc/self/status}), else the largest sampled resident set
+     * @param peakRssSource    {@code "VmHWM"} or {@code "sampled"}: where {@code peakRssBytes} comes from
+     * @param baseRssBytes     resident set after loading the model and data and a GC, before the network was built
+     * @param peakOffHeapBytes largest resident set minus committed Java heap sampled after each backward pass and step
+     *                         ({@link ai.spectrum.dl4j.PeakMemory}: ND4J's native buffers plus the JVM's own native
+     *                         memory)
+     * @param gradStateBytes   exact gradient bytes of what trains + the optimizer state (Adam's m and v) after the
+     *                         steps, counted as {@link Run#stateBytes()} is
+     * @param steps            optimizer steps taken
+     */
+    public record Memory(long peakRssBytes, String peakRssSource, long baseRssBytes, long peakOffHeapBytes,
+                         long gradStateBytes, int steps) {
+        public Memory {
+            Objects.requireNonNull(peakRssSource, "peakRssSource");
         }
     }
 
@@ -135,18 +160,22 @@ public record EraResult(Provenance provenance, List<String> modules, List<String
      * @param loss             final validation loss
      * @param msPerStep        median ms per step
      * @param stateBytes       gradient + optimizer-state bytes
-     * @param peakRssGrowth    peak RSS growth in bytes (shared JVM: indicative)
+     * @param memory           the method's memory in its own JVM, or null if not measured ({@code --memory-steps 0})
      * @param stepsToFull      steps to reach FULL's final accuracy (NaN = not reached within the run)
      * @param secondsToFull    training seconds to that point
      * @param msPerStepRatio   mean ms/step ÷ FULL's
      * @param stateBytesRatio  gradient + state ÷ FULL's
-     * @param peakRssRatio     peak RSS growth ÷ FULL's
+     * @param peakRssRatio     {@code memory.peakRssBytes} ÷ FULL's (each in its own JVM); NaN if either is missing
      */
     public record Aggregate(EraMethod method, int seeds, Stat accuracy, Stat macroF1, Stat loss, Stat msPerStep,
-                            Stat stateBytes, Stat peakRssGrowth, Stat stepsToFull, Stat secondsToFull,
+                            Stat stateBytes, Memory memory, Stat stepsToFull, Stat secondsToFull,
                             double msPerStepRatio, double stateBytesRatio, double peakRssRatio) {
-        /** Aggregates the runs of one method, against FULL's runs (may be empty). */
-        public static Aggregate of(EraMethod method, List<Run> runs, List<Run> full) {
+        /**
+         * Aggregates the runs of one method, against FULL's runs (may be empty), with the memory of the method and
+         * of FULL in their own JVMs (either may be null).
+         */
+        public static Aggregate of(EraMethod method, List<Run> runs, List<Run> full, Memory memory,
+                                   Memory fullMemory) {
             List<Double> steps = new ArrayList<>();
             List<Double> seconds = new ArrayList<>();
             for (Run r : runs) {
@@ -157,14 +186,14 @@ public record EraResult(Provenance provenance, List<String> modules, List<String
             }
             Stat ms = Stat.over(runs, Run::medianMillisPerStep);
             Stat state = Stat.over(runs, r -> (double) r.stateBytes());
-            Stat rss = Stat.over(runs, r -> (double) r.peakRssGrowthBytes());
             double fullMs = Stat.over(full, Run::medianMillisPerStep).mean();
             double fullState = Stat.over(full, r -> (double) r.stateBytes()).mean();
-            double fullRss = Stat.over(full, r -> (double) r.peakRssGrowthBytes()).mean();
+            double rssRatio = memory == null || fullMemory == null ? Double.NaN
+                    : (double) memory.peakRssBytes() / fullMemory.peakRssBytes();
             return new Aggregate(method, runs.size(), Stat.over(runs, r -> r.last().accuracy()),
-                    Stat.over(runs, r -> r.last().macroF1()), Stat.over(runs, r -> r.last().loss()), ms, state, rss,
+                    Stat.over(runs, r -> r.last().macroF1()), Stat.over(runs, r -> r.last().loss()), ms, state, memory,
                     Stat.of(steps), Stat.of(seconds), ms.mean() / fullMs, state.mean() / fullState,
-                    rss.mean() / fullRss);
+                    rssRatio);
         }
     }
 }

@@ -40,6 +40,9 @@ import java.util.concurrent.Callable;
                 + "LM on State of the Union passages) or --task era (date a passage to its era); write report.html "
                 + "and results.json.")
 public final class ExperimentCommand implements Callable<Integer> {
+    /** Steps of each era memory run unless {@code --memory-steps} says otherwise. */
+    static final int DEFAULT_MEMORY_STEPS = 3;
+
     /** The experiment's task. */
     enum Task { MLM, ERA }
 
@@ -111,6 +114,11 @@ public final class ExperimentCommand implements Callable<Integer> {
             + "(era: per era); default 0 = all (era: the balanced maximum).")
     int trainPassages;
 
+    @Option(names = "--memory-steps", paramLabel = "N", description = "era: before training, each method's peak "
+            + "memory and exact gradient + optimizer-state bytes are measured in a JVM of its own (same class path, "
+            + "-Xmx and options, first seed) over its first selection and N steps; default 3, 0 = off.")
+    Integer memorySteps;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed (era: the first seed); default "
             + "${DEFAULT-VALUE}.")
     long seed;
@@ -132,6 +140,9 @@ public final class ExperimentCommand implements Callable<Integer> {
             }
             if (seeds != null) {
                 throw new IllegalArgumentException("--seeds applies to --task era only");
+            }
+            if (memorySteps != null) {
+                throw new IllegalArgumentException("--memory-steps applies to --task era only");
             }
             return run(mlmBuilder(), out.dir(), progress.mode(), spec.commandLine().getOut(), "");
         } catch (IllegalArgumentException e) {
@@ -164,7 +175,8 @@ public final class ExperimentCommand implements Callable<Integer> {
                 .optMethods(parse(EraMethod.class, methods, EraMethod.values()))
                 .optReselectEvery(reselectEvery).optSequenceLength(sequenceLength).optLearningRate(learningRate)
                 .optHeadLearningRate(headLearningRate).optLoraLearningRate(loraLearningRate)
-                .optTrainPerClass(trainPassages).optFirstSeed(seed);
+                .optTrainPerClass(trainPassages).optFirstSeed(seed)
+                .optMemorySteps(memorySteps == null ? DEFAULT_MEMORY_STEPS : memorySteps);
         if (seeds != null) {
             b.optSeeds(seeds);
         }
@@ -252,6 +264,12 @@ public final class ExperimentCommand implements Callable<Integer> {
                 public void evaluated(EraMethod method, EraResult.EvalPoint p) {
                     bar.note(String.format(Locale.ROOT, "acc %.3f @%d", p.accuracy(), p.step()));
                 }
+
+                @Override
+                public void memoryRunStarted(EraMethod method, int index, int methods) {
+                    bar.announce(String.format(Locale.ROOT, "memory of %s in its own JVM (%d/%d)", method,
+                            index + 1, methods));
+                }
             }).build().run());
         }
         try {
@@ -313,6 +331,13 @@ public final class ExperimentCommand implements Callable<Integer> {
             }
             label = String.format(Locale.ROOT, "%s (%d/%d)", name, index + 1, runs);
             bar.setExtraMessage(label);
+        }
+
+        /** A line on the progress stream, before the bar starts. */
+        void announce(String text) {
+            if (show && bar == null) {
+                SpectrumCommand.progressStream().println(text);
+            }
         }
 
         void step() {
