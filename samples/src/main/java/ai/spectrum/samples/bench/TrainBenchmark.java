@@ -521,7 +521,7 @@ public final class TrainBenchmark implements Callable<Integer> {
     }
 
     private Measurement run(String name, Sizes s, List<DataSet> data, double percent, int epochs) {
-        settleMemory();
+        SettledMemory.collectGarbage();
         long base = PeakMemory.offHeapBytes();
         ComputationGraph net = newNetwork(s, name);
         SpectrumListener spectrum = percent > 0 ? listener(percent) : null;
@@ -565,18 +565,6 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     private static long bytes(INDArray a) {
         return a == null ? 0 : a.length() * a.dataType().width();
-    }
-
-    private static void settleMemory() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     /** Runs the benchmark on its own (until the {@code spectrum} command dispatches {@code bench-train}). */

@@ -16,7 +16,6 @@ import ai.spectrum.samples.transformer.BertConfig;
 import ai.spectrum.samples.transformer.BertGraph;
 import ai.spectrum.samples.transformer.BertWeights;
 import ai.spectrum.samples.transformer.LowRankAdapter;
-import ai.spectrum.training.SelectionEvent;
 import ai.spectrum.training.SpectrumListener;
 import ai.spectrum.training.freeze.NetworkFreeze;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -32,7 +31,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -374,70 +372,50 @@ public final class EraExperiment {
 
     private Run runMethod(EraMethod method, long seed, boolean analyzeSnr, OnnxModel onnx, BertConfig config,
                           EraData data, List<MultiDataSet> batches) {
-        FlagshipExperiment.settleMemory();
+        TrainingLoop.settleMemory();
         long baseRss = PeakMemory.rssBytes();
         PeakMemory rss = new PeakMemory();
         ComputationGraph graph = newGraph(method, seed, onnx, config, data.classes());
         graph.addListeners(rss);
         SpectrumListener selector = selector(method, seed);
-        long selectionStart = 0;
-        if (selector != null) {
-            graph.addListeners(selector);
-            long s0 = System.nanoTime();
-            selectBeforeTraining(selector, graph);
-            selectionStart = System.nanoTime() - s0;
-        }
+        long selectionNanos = TrainingLoop.attach(graph, selector, EraExperiment::selectBeforeTraining);
         boolean snrFromSelector = selector != null && selector.strategy().scoresAreSnr();
         SpectrumAnalyzer analyzer = snrFromSelector || !analyzeSnr ? null
                 : SpectrumAnalyzer.builder().optStrict(false).build();
         List<EvalPoint> validation = new ArrayList<>();
         List<SnrColumn> snr = new ArrayList<>();
-        List<Double> losses = new ArrayList<>();
-        List<Double> stepMillis = new ArrayList<>();
-        double trainMillis = selectionStart / 1e6;
-        evaluate(method, graph, data, 0, trainMillis, validation);
-        if (analyzer != null) {
-            snr.add(FlagshipExperiment.analyze(analyzer, graph, selector, 0));
-        }
-        for (int step = 1; step <= steps; step++) {
-            long s0 = System.nanoTime();
-            graph.fit(batches.get(step - 1));
-            double ms = (System.nanoTime() - s0) / 1e6;
-            rss.sample();
-            stepMillis.add(ms);
-            trainMillis += ms;
-            losses.add(graph.score());
-            progress.stepDone(method, step, graph.score());
-            if (step % evalEvery == 0 || step == steps) {
-                evaluate(method, graph, data, step, trainMillis, validation);
-                if (analyzer != null) {
-                    snr.add(FlagshipExperiment.analyze(analyzer, graph, selector, step));
-                }
-            }
-        }
+        TrainingLoop.Timing timing = TrainingLoop.run(graph, batches, steps, evalEvery, rss, selectionNanos,
+                new TrainingLoop.Hooks() {
+                    @Override
+                    public void stepDone(int step, double trainLoss) {
+                        progress.stepDone(method, step, trainLoss);
+                    }
+
+                    @Override
+                    public void evaluateAt(int step, double trainMillis) {
+                        evaluate(method, graph, data, step, trainMillis, validation);
+                        if (analyzer != null) {
+                            snr.add(SnrColumns.analyze(analyzer, graph, selector, step));
+                        }
+                    }
+                });
         if (snrFromSelector) {
-            for (SelectionEvent e : selector.history()) {
-                snr.add(new SnrColumn(e.iteration(), "selection", e.scores(), e.selected()));
-            }
+            snr.addAll(SnrColumns.fromSelections(selector));
         } else if (selector == null && !snr.isEmpty()) {
             // a fixed trainable set, read where the updater surely exists: after the last step
             Set<String> trained = snr.get(snr.size() - 1).trained();
             snr.replaceAll(c -> new SnrColumn(c.step(), c.source(), c.snr(), trained));
         }
-        double median = FlagshipExperiment.median(stepMillis.subList(Math.min(1, stepMillis.size()),
-                stepMillis.size()));
-        long trainable = trainableParameters(graph);
-        int width = graph.params().dataType().width();
-        long stateBytes = Dl4jNetwork.of(graph).updaterStateBytes();
-        double selectionMillis = selector == null ? 0 : selector.selectionNanos() / 1e6;
-        Run run = new Run(method, seed, validation, losses, stepMillis, median, trainMillis, selectionMillis,
-                graph.numParams(), trainable, trainable * width, stateBytes, baseRss, rss.peakRssBytes(), snr);
+        double median = timing.medianStepMillis();
+        RunCost cost = RunCost.of(graph, selector);
+        Run run = new Run(method, seed, validation, timing.losses(), timing.stepMillis(), median,
+                timing.trainMillis(), cost.selectionMillis(), cost.parameters(), cost.trainableParameters(),
+                cost.gradientBytes(), cost.optimizerStateBytes(), baseRss, rss.peakRssBytes(), snr);
         EvalPoint last = run.last();
         LOG.info("{} seed {}: accuracy {} -> {}, macro-F1 {}, loss {}, {} ms/step, grad+state {} B", method, seed,
                 validation.get(0).accuracy(), last.accuracy(), last.macroF1(), last.loss(), median,
                 run.stateBytes());
-        graph.setListeners();
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        TrainingLoop.release(graph);
         return run;
     }
 
@@ -459,18 +437,6 @@ public final class EraExperiment {
         if (!selector.strategy().needsGradients() && !selector.strategy().needsActivations()) {
             selector.selectNow(graph);
         }
-    }
-
-    /** Parameters the updater updates (those not under a NoOp updater). */
-    static long trainableParameters(ComputationGraph graph) {
-        Set<String> updated = FlagshipExperiment.updatedParameters(graph);
-        long trainable = 0;
-        for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
-            if (updated.contains(e.getKey())) {
-                trainable += e.getValue().length();
-            }
-        }
-        return trainable;
     }
 
     private void evaluate(EraMethod method, ComputationGraph graph, EraData data, int step, double trainMillis,
@@ -563,23 +529,13 @@ public final class EraExperiment {
 
         /** Methods in run order; default all, in declaration order (FULL first). */
         public Builder optMethods(List<EraMethod> methods) {
-            Objects.requireNonNull(methods, "methods");
-            if (methods.isEmpty()) {
-                throw new IllegalArgumentException("at least one method is needed");
-            }
-            if (EnumSet.copyOf(methods).size() != methods.size()) {
-                throw new IllegalArgumentException("methods repeat: " + methods);
-            }
-            this.methods = List.copyOf(methods);
+            this.methods = OptionChecks.methods(methods);
             return this;
         }
 
         /** Seeds per method (consecutive from the first seed); default 1. */
         public Builder optSeeds(int seeds) {
-            if (seeds < 1) {
-                throw new IllegalArgumentException("seeds must be ≥ 1, got " + seeds);
-            }
-            this.seeds = seeds;
+            this.seeds = OptionChecks.atLeast(seeds, 1, "seeds");
             return this;
         }
 
@@ -591,85 +547,67 @@ public final class EraExperiment {
 
         /** Optimizer steps per run; default 150. */
         public Builder optSteps(int steps) {
-            if (steps < 1) {
-                throw new IllegalArgumentException("steps must be ≥ 1, got " + steps);
-            }
-            this.steps = steps;
+            this.steps = OptionChecks.atLeast(steps, 1, "steps");
             return this;
         }
 
         /** Steps between validation evaluations (also after the last step); default 25. */
         public Builder optEvalEvery(int evalEvery) {
-            if (evalEvery < 1) {
-                throw new IllegalArgumentException("evaluation interval must be ≥ 1, got " + evalEvery);
-            }
-            this.evalEvery = evalEvery;
+            this.evalEvery = OptionChecks.atLeast(evalEvery, 1, "evaluation interval");
             return this;
         }
 
         /** Steps between re-selections of the selecting methods; default 0 = the evaluation interval. */
         public Builder optReselectEvery(int reselectEvery) {
-            if (reselectEvery < 0) {
-                throw new IllegalArgumentException("re-selection interval must be ≥ 0, got " + reselectEvery);
-            }
-            this.reselectEvery = reselectEvery;
+            this.reselectEvery = OptionChecks.atLeast(reselectEvery, 0, "re-selection interval");
             return this;
         }
 
         /** Passages per step; default 16. */
         public Builder optBatchSize(int batchSize) {
-            this.batchSize = MlmFineTuning.requireBatchSize(batchSize);
+            this.batchSize = OptionChecks.batchSize(batchSize);
             return this;
         }
 
         /** Tokens per passage (padded/truncated); default 128. */
         public Builder optSequenceLength(int sequenceLength) {
-            this.sequenceLength = MlmFineTuning.requireSequenceLength(sequenceLength);
+            this.sequenceLength = OptionChecks.sequenceLength(sequenceLength);
             return this;
         }
 
         /** Adam rate of the encoder; default 5e-5. */
         public Builder optLearningRate(double rate) {
-            this.learningRate = MlmFineTuning.requireLearningRate(rate);
+            this.learningRate = OptionChecks.learningRate(rate);
             return this;
         }
 
         /** Adam rate of the classification head (every method); default 1e-3. */
         public Builder optHeadLearningRate(double rate) {
-            this.headLearningRate = MlmFineTuning.requireLearningRate(rate);
+            this.headLearningRate = OptionChecks.learningRate(rate);
             return this;
         }
 
         /** Adam rate of the LoRA adapters; default 5e-4. */
         public Builder optLoraLearningRate(double rate) {
-            this.loraLearningRate = MlmFineTuning.requireLearningRate(rate);
+            this.loraLearningRate = OptionChecks.learningRate(rate);
             return this;
         }
 
         /** LoRA rank; default 8. */
         public Builder optLoraRank(int rank) {
-            if (rank < 1) {
-                throw new IllegalArgumentException("LoRA rank must be ≥ 1, got " + rank);
-            }
-            this.loraRank = rank;
+            this.loraRank = OptionChecks.atLeast(rank, 1, "LoRA rank");
             return this;
         }
 
         /** Held-out passages per era; default 24. */
         public Builder optValidationPerClass(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("validation passages per class must be ≥ 1, got " + n);
-            }
-            this.validationPerClass = n;
+            this.validationPerClass = OptionChecks.atLeast(n, 1, "validation passages per class");
             return this;
         }
 
         /** Training passages per era; default 0 = as many as the smallest era has. */
         public Builder optTrainPerClass(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("training passages per class must be ≥ 0, got " + n);
-            }
-            this.trainPerClass = n;
+            this.trainPerClass = OptionChecks.atLeast(n, 0, "training passages per class");
             return this;
         }
 
@@ -678,10 +616,7 @@ public final class EraExperiment {
          * gradient + optimizer-state bytes; {@link EraResult.Memory}); default 0 = no memory runs.
          */
         public Builder optMemorySteps(int steps) {
-            if (steps < 0) {
-                throw new IllegalArgumentException("memory steps must be ≥ 0, got " + steps);
-            }
-            this.memorySteps = steps;
+            this.memorySteps = OptionChecks.atLeast(steps, 0, "memory steps");
             return this;
         }
 

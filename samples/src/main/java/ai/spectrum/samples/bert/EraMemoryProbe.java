@@ -1,6 +1,5 @@
 package ai.spectrum.samples.bert;
 
-import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.samples.bench.ChildJvm;
@@ -73,22 +72,18 @@ final class EraMemoryProbe {
         for (int step = 0; step < steps; step++) {
             batches.add(data.trainBatch(step));
         }
-        FlagshipExperiment.settleMemory();
+        TrainingLoop.settleMemory();
         long base = PeakMemory.rssBytes();
         PeakMemory sampler = new PeakMemory();
         ComputationGraph graph = experiment.newGraph(method, seed, onnx, config, data.classes());
         graph.addListeners(sampler);
         SpectrumListener selector = experiment.selector(method, seed);
-        if (selector != null) {
-            graph.addListeners(selector);
-            EraExperiment.selectBeforeTraining(selector, graph);
-        }
+        TrainingLoop.attach(graph, selector, EraExperiment::selectBeforeTraining);
         for (MultiDataSet batch : batches) {
             graph.fit(batch);
             sampler.sample();
         }
-        long gradState = EraExperiment.trainableParameters(graph) * graph.params().dataType().width()
-                + Dl4jNetwork.of(graph).updaterStateBytes();
+        long gradState = RunCost.of(graph, selector).gradStateBytes();
         OptionalLong hwm = kernelPeakRssBytes();
         return new Memory(hwm.orElse(sampler.peakRssBytes()), hwm.isPresent() ? "VmHWM" : "sampled", base,
                 sampler.peakOffHeapBytes(), gradState, steps);

@@ -1,9 +1,7 @@
 package ai.spectrum.samples.bert;
 
 import ai.spectrum.Provenance;
-import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SpectrumAnalyzer;
-import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.dl4j.PeakMemory;
 import ai.spectrum.io.onnx.OnnxModel;
 import ai.spectrum.samples.bert.ExperimentResult.Comparison;
@@ -11,28 +9,19 @@ import ai.spectrum.samples.bert.ExperimentResult.EvalPoint;
 import ai.spectrum.samples.bert.ExperimentResult.MethodRun;
 import ai.spectrum.samples.bert.ExperimentResult.SnrColumn;
 import ai.spectrum.samples.transformer.BertConfig;
-import ai.spectrum.training.SelectionEvent;
 import ai.spectrum.training.SpectrumListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The flagship experiment: masked-LM domain adaptation of all-MiniLM-L6-v2 on State of the Union passages
@@ -178,7 +167,7 @@ public final class FlagshipExperiment {
 
     private MethodRun runMethod(MlmFineTuning.Mode mode, OnnxModel onnx, BertConfig config,
                                 List<MultiDataSet> trainBatches, List<MultiDataSet> heldOut) {
-        settleMemory();
+        TrainingLoop.settleMemory();
         long baseRss = PeakMemory.rssBytes();
         PeakMemory rss = new PeakMemory();
         long t0 = System.nanoTime();
@@ -187,66 +176,40 @@ public final class FlagshipExperiment {
         SpectrumListener selector = MlmFineTuning.selector(mode, seed, reselectEvery);
         boolean snrFromSelector = selector != null && selector.strategy().scoresAreSnr();
         SpectrumAnalyzer analyzer = snrFromSelector ? null : SpectrumAnalyzer.builder().optStrict(false).build();
-        long selectionStart = 0;
-        if (selector != null) {
-            graph.addListeners(selector);
-            long s0 = System.nanoTime();
-            selector.selectNow(graph); // single-minibatch fit has no epoch callbacks
-            selectionStart = System.nanoTime() - s0;
-        }
+        // single-minibatch fit has no epoch callbacks
+        long selectionNanos = TrainingLoop.attach(graph, selector, SpectrumListener::selectNow);
         LOG.info("{}: network built in {} ms", mode, (System.nanoTime() - t0) / 1_000_000);
         List<EvalPoint> validation = new ArrayList<>();
         List<SnrColumn> snr = new ArrayList<>();
-        List<Double> losses = new ArrayList<>();
-        List<Double> stepMillis = new ArrayList<>();
-        double trainMillis = selectionStart / 1e6;
-        evaluate(mode, graph, heldOut, 0, trainMillis, validation);
-        if (!snrFromSelector) {
-            snr.add(analyze(analyzer, graph, selector, 0));
-        }
-        for (int step = 1; step <= steps; step++) {
-            long s0 = System.nanoTime();
-            graph.fit(trainBatches.get(step - 1));
-            double ms = (System.nanoTime() - s0) / 1e6;
-            rss.sample();
-            stepMillis.add(ms);
-            trainMillis += ms;
-            losses.add(graph.score());
-            progress.stepDone(mode, step, graph.score());
-            if (step % evalEvery == 0 || step == steps) {
-                evaluate(mode, graph, heldOut, step, trainMillis, validation);
-                if (!snrFromSelector) {
-                    snr.add(analyze(analyzer, graph, selector, step));
-                }
-            }
-        }
+        TrainingLoop.Timing timing = TrainingLoop.run(graph, trainBatches, steps, evalEvery, rss, selectionNanos,
+                new TrainingLoop.Hooks() {
+                    @Override
+                    public void stepDone(int step, double trainLoss) {
+                        progress.stepDone(mode, step, trainLoss);
+                    }
+
+                    @Override
+                    public void evaluateAt(int step, double trainMillis) {
+                        evaluate(mode, graph, heldOut, step, trainMillis, validation);
+                        if (!snrFromSelector) {
+                            snr.add(SnrColumns.analyze(analyzer, graph, selector, step));
+                        }
+                    }
+                });
         if (snrFromSelector) {
-            for (SelectionEvent e : selector.history()) {
-                snr.add(new SnrColumn(e.iteration(), "selection", e.scores(), e.selected()));
-            }
+            snr.addAll(SnrColumns.fromSelections(selector));
         }
-        double median = median(stepMillis.subList(Math.min(1, stepMillis.size()), stepMillis.size()));
-        long parameters = graph.numParams();
-        Set<String> updated = updatedParameters(graph);
-        long trainable = 0;
-        for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
-            if (updated.contains(e.getKey())) {
-                trainable += e.getValue().length();
-            }
-        }
-        int width = graph.params().dataType().width();
-        long stateBytes = Dl4jNetwork.of(graph).updaterStateBytes();
+        double median = timing.medianStepMillis();
+        RunCost cost = RunCost.of(graph, selector);
         INDArray flat = graph.getFlattenedGradients();
         long allocatedGradient = flat == null ? 0 : flat.length() * flat.dataType().width();
-        double selectionMillis = selector == null ? 0 : selector.selectionNanos() / 1e6;
-        MethodRun run = new MethodRun(mode, validation, losses, stepMillis, median, trainMillis, selectionMillis,
-                parameters, trainable, trainable * width, allocatedGradient, stateBytes, baseRss, rss.peakRssBytes(),
-                snr);
+        MethodRun run = new MethodRun(mode, validation, timing.losses(), timing.stepMillis(), median,
+                timing.trainMillis(), cost.selectionMillis(), cost.parameters(), cost.trainableParameters(),
+                cost.gradientBytes(), allocatedGradient, cost.optimizerStateBytes(), baseRss, rss.peakRssBytes(), snr);
         LOG.info("{}: validation {} -> {}, {} ms/step (median), grad+state {} B, peak RSS {} B (+{} B)", mode,
                 validation.get(0).loss(), run.finalLoss(), median, run.stateBytes(), run.peakRssBytes(),
                 run.peakRssGrowthBytes());
-        graph.setListeners();
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        TrainingLoop.release(graph);
         return run;
     }
 
@@ -255,67 +218,6 @@ public final class FlagshipExperiment {
         double loss = MlmFineTuning.validationLoss(graph, heldOut);
         out.add(new EvalPoint(step, loss, trainMillis));
         progress.evaluated(mode, step, loss);
-    }
-
-    /** SNR of every module now; trained = the selector's current set, else every module the updater updates. */
-    static SnrColumn analyze(SpectrumAnalyzer analyzer, ComputationGraph graph, SpectrumListener selector,
-                                     int step) {
-        Set<String> updated = updatedParameters(graph);
-        Map<String, Double> values = new LinkedHashMap<>();
-        Set<String> trained = new LinkedHashSet<>();
-        for (NetworkWeights.Entry e : Dl4jNetwork.of(graph).weights().entries()) {
-            String name = e.info().name();
-            values.put(name, analyzer.score(name, e.info().type(), e.array()).snr());
-            boolean isTrained = selector != null ? selector.selected().contains(name)
-                    : updated.contains(e.layer() + "_" + e.paramKey());
-            if (isTrained) {
-                trained.add(name);
-            }
-        }
-        return new SnrColumn(step, "analyzer", values, trained);
-    }
-
-    /**
-     * The {@code layer_param} keys the updater changes: parameters in updater blocks whose updater is not
-     * {@link NoOp} (frozen layers get NoOp blocks from DL4J, masked parameters from the Spectrum freezer).
-     */
-    static Set<String> updatedParameters(ComputationGraph graph) {
-        Set<String> out = new HashSet<>();
-        if (graph.getUpdater() == null) {
-            return out;
-        }
-        for (UpdaterBlock block : graph.getUpdater().getUpdaterBlocks()) {
-            if (block.getGradientUpdater().getConfig() instanceof NoOp) {
-                continue;
-            }
-            for (UpdaterBlock.ParamState p : block.getLayersAndVariablesInBlock()) {
-                out.add(p.getLayer().getConfig().getLayerName() + "_" + p.getParamName());
-            }
-        }
-        return out;
-    }
-
-    static double median(List<Double> values) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        List<Double> v = new ArrayList<>(values);
-        Collections.sort(v);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
-    }
-
-    static void settleMemory() {
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     /** Validating builder for {@link FlagshipExperiment}. */
@@ -337,68 +239,49 @@ public final class FlagshipExperiment {
 
         /** The methods, run in this order; default all six in declaration order (FULL first). */
         public Builder optModes(List<MlmFineTuning.Mode> modes) {
-            Objects.requireNonNull(modes, "modes");
-            if (modes.isEmpty()) {
-                throw new IllegalArgumentException("at least one method is needed");
-            }
-            if (EnumSet.copyOf(modes).size() != modes.size()) {
-                throw new IllegalArgumentException("methods repeat: " + modes);
-            }
-            this.modes = List.copyOf(modes);
+            this.modes = OptionChecks.methods(modes);
             return this;
         }
 
         /** Optimizer steps per method; default 60. */
         public Builder optSteps(int steps) {
-            if (steps < 1) {
-                throw new IllegalArgumentException("steps must be ≥ 1, got " + steps);
-            }
-            this.steps = steps;
+            this.steps = OptionChecks.atLeast(steps, 1, "steps");
             return this;
         }
 
         /** Steps between validation evaluations (also after the last step); default 10. */
         public Builder optEvalEvery(int evalEvery) {
-            if (evalEvery < 1) {
-                throw new IllegalArgumentException("evaluation interval must be ≥ 1, got " + evalEvery);
-            }
-            this.evalEvery = evalEvery;
+            this.evalEvery = OptionChecks.atLeast(evalEvery, 1, "evaluation interval");
             return this;
         }
 
         /** Steps between Spectrum re-selections; default 0 = the evaluation interval. */
         public Builder optReselectEvery(int reselectEvery) {
-            if (reselectEvery < 0) {
-                throw new IllegalArgumentException("re-selection interval must be ≥ 0, got " + reselectEvery);
-            }
-            this.reselectEvery = reselectEvery;
+            this.reselectEvery = OptionChecks.atLeast(reselectEvery, 0, "re-selection interval");
             return this;
         }
 
         /** Passages per step; default 8. */
         public Builder optBatchSize(int batchSize) {
-            this.batchSize = MlmFineTuning.requireBatchSize(batchSize);
+            this.batchSize = OptionChecks.batchSize(batchSize);
             return this;
         }
 
         /** Tokens per passage (padded/truncated); default 128. */
         public Builder optSequenceLength(int sequenceLength) {
-            this.sequenceLength = MlmFineTuning.requireSequenceLength(sequenceLength);
+            this.sequenceLength = OptionChecks.sequenceLength(sequenceLength);
             return this;
         }
 
         /** Adam learning rate; default 5e-5. */
         public Builder optLearningRate(double learningRate) {
-            this.learningRate = MlmFineTuning.requireLearningRate(learningRate);
+            this.learningRate = OptionChecks.learningRate(learningRate);
             return this;
         }
 
         /** Held-out passages, evaluated with the same masks for every method; default 64. */
         public Builder optValidationPassages(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("validation passages must be ≥ 1, got " + n);
-            }
-            this.validationPassages = n;
+            this.validationPassages = OptionChecks.atLeast(n, 1, "validation passages");
             return this;
         }
 

@@ -88,30 +88,6 @@ public final class MlmFineTuning {
         this.reselectEvery = b.reselectEvery;
     }
 
-    /** Checks a batch size (≥ 1), naming the value. */
-    static int requireBatchSize(int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
-        }
-        return batchSize;
-    }
-
-    /** Checks a sequence length (3..512, BERT's position table), naming the value. */
-    static int requireSequenceLength(int sequenceLength) {
-        if (sequenceLength < 3 || sequenceLength > 512) {
-            throw new IllegalArgumentException("sequence length must be in [3, 512], got " + sequenceLength);
-        }
-        return sequenceLength;
-    }
-
-    /** Checks a learning rate (finite, &gt; 0), naming the value. */
-    static double requireLearningRate(double learningRate) {
-        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be a finite value > 0, got " + learningRate);
-        }
-        return learningRate;
-    }
-
     /** A builder with the defaults documented on its methods. */
     public static Builder builder() {
         return new Builder();
@@ -233,10 +209,7 @@ public final class MlmFineTuning {
 
         /** Steps between re-selections in the Spectrum-style modes; default 50. */
         public Builder optReselectEveryIterations(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("re-selection interval must be ≥ 1, got " + n);
-            }
-            this.reselectEvery = n;
+            this.reselectEvery = OptionChecks.atLeast(n, 1, "re-selection interval");
             return this;
         }
 
@@ -248,37 +221,31 @@ public final class MlmFineTuning {
 
         /** Optimizer steps; default 100. */
         public Builder optSteps(int steps) {
-            if (steps < 0) {
-                throw new IllegalArgumentException("steps must be ≥ 0, got " + steps);
-            }
-            this.steps = steps;
+            this.steps = OptionChecks.atLeast(steps, 0, "steps");
             return this;
         }
 
         /** Passages per step; default 8. */
         public Builder optBatchSize(int batchSize) {
-            this.batchSize = requireBatchSize(batchSize);
+            this.batchSize = OptionChecks.batchSize(batchSize);
             return this;
         }
 
         /** Tokens per passage (padded/truncated); default 128. */
         public Builder optSequenceLength(int sequenceLength) {
-            this.sequenceLength = requireSequenceLength(sequenceLength);
+            this.sequenceLength = OptionChecks.sequenceLength(sequenceLength);
             return this;
         }
 
         /** Adam learning rate; default 5e-5. */
         public Builder optLearningRate(double learningRate) {
-            this.learningRate = requireLearningRate(learningRate);
+            this.learningRate = OptionChecks.learningRate(learningRate);
             return this;
         }
 
         /** Held-out passages evaluated before and after; default 64. */
         public Builder optValidationPassages(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("validation passages must be ≥ 1, got " + n);
-            }
-            this.validationPassages = n;
+            this.validationPassages = OptionChecks.atLeast(n, 1, "validation passages");
             return this;
         }
 
