@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * {@code experiment}: trains a BERT-family encoder with each chosen method on the same data and seeds, writing
@@ -155,18 +156,10 @@ public final class ExperimentCommand implements Callable<Integer> {
                 .optModes(parse(MlmFineTuning.Mode.class, methods, MlmFineTuning.Mode.values()))
                 .optReselectEvery(reselectEvery).optSequenceLength(sequenceLength).optLearningRate(learningRate)
                 .optTrainPassages(trainPassages).optSeed(seed);
-        if (steps != null) {
-            b.optSteps(steps);
-        }
-        if (evalEvery != null) {
-            b.optEvalEvery(evalEvery);
-        }
-        if (batch != null) {
-            b.optBatchSize(batch);
-        }
-        if (validation != null) {
-            b.optValidationPassages(validation);
-        }
+        ifGiven(steps, b::optSteps);
+        ifGiven(evalEvery, b::optEvalEvery);
+        ifGiven(batch, b::optBatchSize);
+        ifGiven(validation, b::optValidationPassages);
         return b;
     }
 
@@ -177,22 +170,19 @@ public final class ExperimentCommand implements Callable<Integer> {
                 .optHeadLearningRate(headLearningRate).optLoraLearningRate(loraLearningRate)
                 .optTrainPerClass(trainPassages).optFirstSeed(seed)
                 .optMemorySteps(memorySteps == null ? DEFAULT_MEMORY_STEPS : memorySteps);
-        if (seeds != null) {
-            b.optSeeds(seeds);
-        }
-        if (steps != null) {
-            b.optSteps(steps);
-        }
-        if (evalEvery != null) {
-            b.optEvalEvery(evalEvery);
-        }
-        if (batch != null) {
-            b.optBatchSize(batch);
-        }
-        if (validation != null) {
-            b.optValidationPerClass(validation);
-        }
+        ifGiven(seeds, b::optSeeds);
+        ifGiven(steps, b::optSteps);
+        ifGiven(evalEvery, b::optEvalEvery);
+        ifGiven(batch, b::optBatchSize);
+        ifGiven(validation, b::optValidationPerClass);
         return b;
+    }
+
+    /** Passes an option to the builder only when it was given; otherwise the builder keeps its task's default. */
+    private static <T> void ifGiven(T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 
     /** The named constants (case-insensitive), or all of them when none are named. */
