@@ -2,12 +2,9 @@ package ai.spectrum.samples.transformer;
 
 import ai.spectrum.dl4j.SameDiffBackpropFix;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 
@@ -18,7 +15,7 @@ import java.util.Map;
  * Unlike {@link MeanPoolingVertex} it backpropagates correctly (a layer, not a {@code SameDiffVertex}), so a
  * classification head can be trained through it.
  */
-public final class MaskedMeanPool extends SameDiffLayer {
+public final class MaskedMeanPool extends ParameterFreeLayer {
     private long size;
 
     @SuppressWarnings("unused")
@@ -48,22 +45,7 @@ public final class MaskedMeanPool extends SameDiffLayer {
     }
 
     @Override
-    public void defineParameters(SDLayerParams params) {
-        params.clear();
-    }
-
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        // no parameters
-    }
-
-    @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         return InputType.feedForward(size);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // sizes are explicit
     }
 }

@@ -2,12 +2,9 @@ package ai.spectrum.samples.transformer;
 
 import ai.spectrum.dl4j.SameDiffBackpropFix;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 
@@ -20,7 +17,7 @@ import java.util.Map;
  * <p>A layer, not a {@code SameDiffVertex}: DL4J M2.1's {@code SameDiffGraphVertex} returns input gradients read
  * from stale variable arrays (NaN or garbage, found with finite differences).
  */
-public final class SelfAttention extends SameDiffLayer {
+public final class SelfAttention extends ParameterFreeLayer {
     /** Added to scores of padding keys; exp() of it underflows to exactly 0. */
     static final double MASKED_SCORE = -1e9;
 
@@ -77,22 +74,7 @@ public final class SelfAttention extends SameDiffLayer {
     }
 
     @Override
-    public void defineParameters(SDLayerParams params) {
-        params.clear();
-    }
-
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        // no parameters
-    }
-
-    @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         return InputType.recurrent(hidden, org.deeplearning4j.nn.conf.RNNFormat.NWC);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // sizes are explicit
     }
 }

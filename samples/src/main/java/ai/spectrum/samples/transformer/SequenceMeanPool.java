@@ -3,11 +3,8 @@ package ai.spectrum.samples.transformer;
 import ai.spectrum.dl4j.SameDiffBackpropFix;
 
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 
@@ -17,7 +14,7 @@ import java.util.Map;
  * backprop is not, see {@link MeanPoolingVertex}). Halves its output gradient like the other layers of the port
  * ({@link SameDiffBackpropFix}).
  */
-public final class SequenceMeanPool extends SameDiffLayer {
+public final class SequenceMeanPool extends ParameterFreeLayer {
     private long size;
 
     @SuppressWarnings("unused")
@@ -39,22 +36,7 @@ public final class SequenceMeanPool extends SameDiffLayer {
     }
 
     @Override
-    public void defineParameters(SDLayerParams params) {
-        params.clear();
-    }
-
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        // no parameters
-    }
-
-    @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         return InputType.feedForward(size);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // explicit size
     }
 }
