@@ -3,8 +3,6 @@ package ai.spectrum.samples.transformer;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.nn.weights.WeightInitUtil;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -27,8 +25,10 @@ import java.util.Map;
  * tied (see {@link TiedEmbeddings}).
  */
 public final class MaskedLmOutput extends SameDiffOutputLayer {
-    public static final String WEIGHT = "W";
-    public static final String BIAS = "b";
+    /** Decoder weight key (the same as {@link SequenceDense#WEIGHT}: its parameters are declared there). */
+    public static final String WEIGHT = SequenceDense.WEIGHT;
+    /** Decoder bias key (the same as {@link SequenceDense#BIAS}). */
+    public static final String BIAS = SequenceDense.BIAS;
 
     private long hidden;
     private long vocab;
@@ -93,16 +93,12 @@ public final class MaskedLmOutput extends SameDiffOutputLayer {
 
     @Override
     public void defineParameters(SDLayerParams params) {
-        params.clear();
-        params.addWeightParam(WEIGHT, hidden, vocab);
-        params.addBiasParam(BIAS, 1, vocab);
+        SequenceDense.defineAffine(params, hidden, vocab);
     }
 
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
-        INDArray w = params.get(WEIGHT);
-        WeightInitUtil.initWeights(hidden, vocab, w.shape(), WeightInit.XAVIER, null, 'c', w);
-        params.get(BIAS).assign(0);
+        SequenceDense.initializeAffine(params, hidden, vocab);
     }
 
     @Override

@@ -85,13 +85,23 @@ public final class SequenceDense extends SameDiffLayer {
 
     @Override
     public void defineParameters(SDLayerParams params) {
+        defineAffine(params, nIn, nOut);
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        initializeAffine(params, nIn, nOut);
+    }
+
+    /** Declares only an affine map's parameters: weight {@code [nIn, nOut]}, bias {@code [1, nOut]}. */
+    static void defineAffine(SDLayerParams params, long nIn, long nOut) {
         params.clear();
         params.addWeightParam(WEIGHT, nIn, nOut);
         params.addBiasParam(BIAS, 1, nOut);
     }
 
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
+    /** Initialises an affine map's parameters: Xavier weight (DL4J's {@code WeightInitUtil}), zero bias. */
+    static void initializeAffine(Map<String, INDArray> params, long nIn, long nOut) {
         INDArray w = params.get(WEIGHT);
         WeightInitUtil.initWeights(nIn, nOut, w.shape(), org.deeplearning4j.nn.weights.WeightInit.XAVIER, null, 'c', w);
         params.get(BIAS).assign(0);
