@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 
 /**
  * {@code bench-train}: full fine-tuning versus Spectrum-25 and Spectrum-50 on one residual ComputationGraph, in one
@@ -356,7 +357,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         SpectrumListener s25 = listener(25);
         Nd4j.getRandom().setSeed(seed);
         INDArray tiny = Nd4j.rand(DataType.FLOAT, 8, 6);
-        Clock c = new Clock();
+        Clock c = Clock.thread();
         SpectrumAnalyzer.builder().build().score("warm-up", "warm-up", tiny);
         c.lap(out, "breakdown_warmup");
         NetworkWeights w = Dl4jNetwork.of(net).weights();
@@ -396,7 +397,7 @@ public final class TrainBenchmark implements Callable<Integer> {
                         + " %d analyzer threads = available processors). Wall and process CPU time.%n",
                 seed, w.entries().size(), largest.name(), java.util.Arrays.toString(largest.shape()), threads);
         out.flush();
-        ProcessClock c = new ProcessClock();
+        Clock c = Clock.process();
         Nd4j.getRandom().setSeed(seed);
         SpectrumAnalyzer.builder().build().score("warm-up", "warm-up", Nd4j.rand(DataType.FLOAT, 8, 6));
         c.lap(out, "vgg16_warmup");
@@ -409,41 +410,47 @@ public final class TrainBenchmark implements Callable<Integer> {
         out.flush();
     }
 
-    /** Wall and whole-process CPU time between laps (the analyzer runs on several threads). */
-    private static final class ProcessClock {
-        private final com.sun.management.OperatingSystemMXBean bean =
-                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        private long wall = System.nanoTime();
-        private long cpu = bean.getProcessCpuTime();
-
-        void lap(PrintWriter out, String name) {
-            long w = System.nanoTime();
-            long c = bean.getProcessCpuTime();
-            out.printf(Locale.ROOT, "%s%s_ms %.1f (process cpu %.1f)%n", EXTRA, name, (w - wall) / 1e6, (c - cpu) / 1e6);
-            out.flush();
-            wall = System.nanoTime();
-            cpu = bean.getProcessCpuTime();
-        }
-    }
-
     /** Moves the network to a random selection of the same share, so that the next SNR selection swaps layers. */
     private static void selectAtRandom(ComputationGraph net) {
         SpectrumListener.builder().optStrategy(SelectionStrategy.random()).optTopPercent(25)
                 .optAlwaysTrain("^" + TransformerWorkload.HEAD + "$").build().selectNow(net);
     }
 
-    /** Wall and current-thread CPU time between laps. */
+    /** Wall and CPU time between laps, each lap a line {@code <name>_ms <wall> (<cpu label> <cpu>)}. */
     private static final class Clock {
-        private final ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        private long wall = System.nanoTime();
-        private long cpu = bean.getCurrentThreadCpuTime();
+        private final LongSupplier cpuNanos;
+        private final String cpuLabel;
+        private long wall;
+        private long cpu;
+
+        private Clock(LongSupplier cpuNanos, String cpuLabel) {
+            this.cpuNanos = cpuNanos;
+            this.cpuLabel = cpuLabel;
+            this.wall = System.nanoTime();
+            this.cpu = cpuNanos.getAsLong();
+        }
+
+        /** The current thread's CPU time. */
+        static Clock thread() {
+            ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+            return new Clock(bean::getCurrentThreadCpuTime, "cpu");
+        }
+
+        /** The whole process's CPU time (the analyzer runs on several threads). */
+        static Clock process() {
+            com.sun.management.OperatingSystemMXBean bean =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            return new Clock(bean::getProcessCpuTime, "process cpu");
+        }
 
         void lap(PrintWriter out, String name) {
             long w = System.nanoTime();
-            long c = bean.getCurrentThreadCpuTime();
-            out.printf(Locale.ROOT, "%s%s_ms %.1f (cpu %.1f)%n", EXTRA, name, (w - wall) / 1e6, (c - cpu) / 1e6);
+            long c = cpuNanos.getAsLong();
+            out.printf(Locale.ROOT, "%s%s_ms %.1f (%s %.1f)%n", EXTRA, name, (w - wall) / 1e6, cpuLabel,
+                    (c - cpu) / 1e6);
+            out.flush();
             wall = System.nanoTime();
-            cpu = bean.getCurrentThreadCpuTime();
+            cpu = cpuNanos.getAsLong();
         }
     }
 
