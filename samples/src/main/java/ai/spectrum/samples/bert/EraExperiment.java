@@ -385,18 +385,10 @@ public final class EraExperiment {
         List<EvalPoint> validation = new ArrayList<>();
         List<SnrColumn> snr = new ArrayList<>();
         TrainingLoop.Timing timing = TrainingLoop.run(graph, batches, steps, evalEvery, rss, selectionNanos,
-                new TrainingLoop.Hooks() {
-                    @Override
-                    public void stepDone(int step, double trainLoss) {
-                        progress.stepDone(method, step, trainLoss);
-                    }
-
-                    @Override
-                    public void evaluateAt(int step, double trainMillis) {
-                        evaluate(method, graph, data, step, trainMillis, validation);
-                        if (analyzer != null) {
-                            snr.add(SnrColumns.analyze(analyzer, graph, selector, step));
-                        }
+                (step, trainLoss) -> progress.stepDone(method, step, trainLoss), (step, trainMillis) -> {
+                    evaluate(method, graph, data, step, trainMillis, validation);
+                    if (analyzer != null) {
+                        snr.add(SnrColumns.analyze(analyzer, graph, selector, step));
                     }
                 });
         if (snrFromSelector) {

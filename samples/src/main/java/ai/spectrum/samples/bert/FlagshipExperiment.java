@@ -182,18 +182,10 @@ public final class FlagshipExperiment {
         List<EvalPoint> validation = new ArrayList<>();
         List<SnrColumn> snr = new ArrayList<>();
         TrainingLoop.Timing timing = TrainingLoop.run(graph, trainBatches, steps, evalEvery, rss, selectionNanos,
-                new TrainingLoop.Hooks() {
-                    @Override
-                    public void stepDone(int step, double trainLoss) {
-                        progress.stepDone(mode, step, trainLoss);
-                    }
-
-                    @Override
-                    public void evaluateAt(int step, double trainMillis) {
-                        evaluate(mode, graph, heldOut, step, trainMillis, validation);
-                        if (!snrFromSelector) {
-                            snr.add(SnrColumns.analyze(analyzer, graph, selector, step));
-                        }
+                (step, trainLoss) -> progress.stepDone(mode, step, trainLoss), (step, trainMillis) -> {
+                    evaluate(mode, graph, heldOut, step, trainMillis, validation);
+                    if (analyzer != null) {
+                        snr.add(SnrColumns.analyze(analyzer, graph, selector, step));
                     }
                 });
         if (snrFromSelector) {

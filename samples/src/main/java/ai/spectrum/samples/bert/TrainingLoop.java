@@ -19,13 +19,10 @@ import java.util.function.BiConsumer;
  * thread's workspaces released.
  */
 final class TrainingLoop {
-    /** What a run does after each step and at each evaluation, on the training thread. */
-    interface Hooks {
-        /** After each optimizer step ({@code step} counts from 1). */
-        void stepDone(int step, double trainLoss);
-
-        /** At step 0 and every evaluation step; {@code trainMillis} is the training time up to this point. */
-        void evaluateAt(int step, double trainMillis);
+    /** A callback of the loop, on the training thread, with a step number and a value. */
+    @FunctionalInterface
+    interface StepCallback {
+        void at(int step, double value);
     }
 
     /**
@@ -71,13 +68,16 @@ final class TrainingLoop {
      * Trains {@code steps} steps on {@code batches} (one each, in order), sampling {@code rss} after every step.
      *
      * @param selectionNanos the first selection's time, counted as training time
+     * @param stepDone       after each optimizer step (counting from 1), with its minibatch loss
+     * @param evaluate       at step 0, every {@code evalEvery} steps and after the last, with the training time so
+     *                       far in milliseconds
      */
     static Timing run(ComputationGraph graph, List<MultiDataSet> batches, int steps, int evalEvery, PeakMemory rss,
-                      long selectionNanos, Hooks hooks) {
+                      long selectionNanos, StepCallback stepDone, StepCallback evaluate) {
         List<Double> losses = new ArrayList<>();
         List<Double> stepMillis = new ArrayList<>();
         double trainMillis = selectionNanos / 1e6;
-        hooks.evaluateAt(0, trainMillis);
+        evaluate.at(0, trainMillis);
         for (int step = 1; step <= steps; step++) {
             long s0 = System.nanoTime();
             graph.fit(batches.get(step - 1));
@@ -86,9 +86,9 @@ final class TrainingLoop {
             stepMillis.add(ms);
             trainMillis += ms;
             losses.add(graph.score());
-            hooks.stepDone(step, graph.score());
+            stepDone.at(step, graph.score());
             if (step % evalEvery == 0 || step == steps) {
-                hooks.evaluateAt(step, trainMillis);
+                evaluate.at(step, trainMillis);
             }
         }
         return new Timing(losses, stepMillis, trainMillis);
