@@ -418,16 +418,16 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     /** Wall and CPU time between laps, each lap a line {@code <name>_ms <wall> (<cpu label> <cpu>)}. */
     private static final class Clock {
-        private final LongSupplier cpuNanos;
-        private final String cpuLabel;
+        /** Wall and CPU nanoseconds at the start of the current lap. */
         private long wall;
         private long cpu;
+        private final LongSupplier cpuNanos;
+        private final String cpuLabel;
 
         private Clock(LongSupplier cpuNanos, String cpuLabel) {
             this.cpuNanos = cpuNanos;
             this.cpuLabel = cpuLabel;
-            this.wall = System.nanoTime();
-            this.cpu = cpuNanos.getAsLong();
+            restart();
         }
 
         /** The current thread's CPU time. */
@@ -449,6 +449,10 @@ public final class TrainBenchmark implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s%s_ms %.1f (%s %.1f)%n", EXTRA, name, (w - wall) / 1e6, cpuLabel,
                     (c - cpu) / 1e6);
             out.flush();
+            restart();
+        }
+
+        private void restart() {
             wall = System.nanoTime();
             cpu = cpuNanos.getAsLong();
         }
