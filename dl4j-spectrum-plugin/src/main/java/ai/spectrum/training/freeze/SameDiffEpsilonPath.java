@@ -62,11 +62,11 @@ import java.util.Set;
  * {@code SameDiffBackpropFix}). Ops that read a forward value only for its shape are rewritten too (see
  * {@link #dropZeroAdds}, {@link #constantReshapeShapes}; shapes that depend on the minibatch are found by probing the
  * forward graph once with one and two examples), so a frozen linear layer does not run its forward pass again in
- * backprop, as DL4J's own backprop does. Every other forward value a gradient op reads (the pre-activation of a GELU
- * or tanh, a layer norm's statistics) is kept from the training forward pass, which {@link #activate} runs on the
- * frozen copy (the same ops on the same arrays, so the same output bits), and fed to the gradient graph through a
- * placeholder ({@link #feedForwardValues}): no forward op runs again in backprop, at the cost of holding those values
- * in the activations workspace until backprop. ND4J's session executes only the ops the requested gradients need. Gradients of
+ * backprop, as DL4J's own backprop does. The outputs of the costly forward ops a backprop needs (the product and the
+ * {@code erf} of a GELU layer, a layer norm's statistics) are kept from the training forward pass, which
+ * {@link #activate} runs on the frozen copy (the same ops on the same arrays, so the same output bits), and fed to the
+ * gradient graph through placeholders ({@link #feedForwardValues}); only cheap elementwise and shape ops run again, so
+ * a few arrays per layer stay in the activations workspace until backprop. ND4J's session executes only the ops the requested gradients need. Gradients of
  * frozen parameters are neither computed nor copied into DL4J's arrays.
  */
 final class SameDiffEpsilonPath {
@@ -75,6 +75,12 @@ final class SameDiffEpsilonPath {
      * gradient computed, frozen ones zeroed): the slower path, for comparisons in tests and benchmarks.
      */
     static final String DISABLE_PROPERTY = "ai.spectrum.freeze.sameDiffEpsilonPath";
+    /**
+     * System property that, set to {@code false}, makes newly built paths compute every forward value their backprop
+     * needs again instead of keeping the costly ones from the forward pass: less memory, more time per step (for
+     * comparisons in benchmarks).
+     */
+    static final String KEEP_PROPERTY = "ai.spectrum.freeze.keepForwardValues";
     /** Package-private switch for tests: false falls back to DL4J's backprop plus zeroing. */
     static volatile boolean enabled = true;
 
@@ -416,7 +422,7 @@ final class SameDiffEpsilonPath {
         Probe probe = new Probe(s, ph);
         rewritten = dropZeroAdds(grad) + constantReshapeShapes(s, grad, probe)
                 + rewriteParameterOutputs(s, grad, wanted, probe);
-        if (!output) {
+        if (!output && !"false".equals(System.getProperty(KEEP_PROPERTY))) {
             fed = feedForwardValues(s, grad, wanted);
         }
         s.clearPlaceholders(true);
@@ -485,32 +491,52 @@ final class SameDiffEpsilonPath {
     }
 
     /**
-     * Makes every gradient op of {@code grad} that would execute for {@code wanted}'s gradients read the forward
-     * values it needs from placeholders instead of from the forward ops' copies in {@code grad}, so the session
-     * never runs the forward pass again: backprop of a GELU, tanh or layer norm reads its pre-activation and
-     * intermediate values as the forward pass computed them.
+     * Forward ops that backprop computes again rather than keep their outputs from the forward pass: shape and data
+     * movement ops and elementwise arithmetic, which cost one pass over memory. Every other op (products,
+     * convolutions, transcendental functions such as {@code erf} or {@code tanh}, softmax, reductions) has its
+     * output kept instead ({@link #feedForwardValues}).
+     */
+    private static final Set<String> RECOMPUTED_OPS = Set.of("reshape", "permute", "transpose", "squeeze",
+            "expand_dims", "identity", "stop_gradient", "cast", "concat", "stack", "unstack", "gather",
+            "strided_slice", "slice", "tile", "add", "subtract", "multiply", "divide", "neg", "add_scalar",
+            "sub_scalar", "mul_scalar", "div_scalar", "rsub_scalar", "rdiv_scalar", "reversesubtract",
+            "reversedivide", "zeroslike", "ones_as");
+
+    /** Whether backprop computes this forward op again from kept values instead of keeping its output. */
+    static boolean recomputedInBackprop(SameDiffOp op) {
+        return RECOMPUTED_OPS.contains(op.getOp().opName());
+    }
+
+    /**
+     * Makes the ops of {@code grad} that would execute for {@code wanted}'s gradients read the outputs of the
+     * forward pass's costly ops (see {@link #recomputedInBackprop}) from placeholders instead of from those ops'
+     * copies in {@code grad}: backprop then never runs a product or a transcendental function of the forward pass
+     * again (a GELU's {@code erf}, the product before it, a layer norm's statistics), and recomputes only cheap
+     * elementwise and shape ops from the kept values, so that few arrays are kept per layer (two for a GELU layer:
+     * the product and the {@code erf}).
      *
      * @return forward value name → placeholder name, in a fixed order
      */
     static Map<String, String> feedForwardValues(SameDiff forward, SameDiff grad, Set<String> wanted) {
         Set<String> needed = neededVariables(grad, gradientNames(forward, wanted));
-        Set<String> forwardOps = forward.getOps().keySet();
+        Map<String, SameDiffOp> forwardOps = forward.getOps();
         Map<String, String> fed = new LinkedHashMap<>();
-
         for (SameDiffOp op : new ArrayList<>(grad.getOps().values())) {
             List<String> ins = op.getInputsToOp();
             List<String> outs = op.getOutputsOfOp();
-            if (forwardOps.contains(op.getName()) || ins == null || outs == null
+            boolean forwardCopy = forwardOps.containsKey(op.getName());
+            if ((forwardCopy && !recomputedInBackprop(op)) || ins == null || outs == null
                     || outs.stream().noneMatch(needed::contains)) {
-                continue;
+                continue; // not executed, or a costly forward op, which nobody will read any more
             }
             for (int i = 0; i < ins.size(); i++) {
                 String v = ins.get(i);
                 SDVariable fv = forward.hasVariable(v) ? forward.getVariable(v) : null;
                 Variable gv = grad.getVariables().get(v);
-                if (fv == null || fv.getVariableType() != VariableType.ARRAY || gv == null
-                        || gv.getOutputOfOp() == null || !forwardOps.contains(gv.getOutputOfOp())
-                        || forward.getOps().get(gv.getOutputOfOp()).getOp() instanceof ExternalErrorsFunction) {
+                SameDiffOp producer = gv == null || gv.getOutputOfOp() == null ? null
+                        : forwardOps.get(gv.getOutputOfOp());
+                if (fv == null || fv.getVariableType() != VariableType.ARRAY || producer == null
+                        || producer.getOp() instanceof ExternalErrorsFunction || recomputedInBackprop(producer)) {
                     continue;
                 }
                 String ph = fed.computeIfAbsent(v, x -> {
