@@ -59,6 +59,7 @@ public final class SpectrumAnalyzer {
     private final int threads;
     private final boolean strict;
     private final UnaryOperator<WeightInfo> typeOverride;
+    private final SymmetricEigenvalues eigenvalues;
 
     private SpectrumAnalyzer(Builder b) {
         this.rule = b.rule;
@@ -67,6 +68,7 @@ public final class SpectrumAnalyzer {
         this.threads = b.threads;
         this.strict = b.strict;
         this.typeOverride = b.typeOverride;
+        this.eigenvalues = b.eigenvalues;
     }
 
     /** A builder with the defaults: rule {@code current}, method {@code AUTO}, 1 thread, strict. */
@@ -87,6 +89,7 @@ public final class SpectrumAnalyzer {
         m.put("snrTolerance", Double.toString(snrTolerance));
         m.put("threads", Integer.toString(threads));
         m.put("strict", Boolean.toString(strict));
+        m.put("gramEigenvalues", eigenvalues.describe());
         return m;
     }
 
@@ -158,10 +161,10 @@ public final class SpectrumAnalyzer {
             return degenerate(name, type, rows, cols, "weights are all zero, so the SNR is undefined");
         }
         Spectrum spectrum = switch (method) {
-            case GRAM -> SingularValues.gram(matrix, tasks);
+            case GRAM -> SingularValues.gram(matrix, tasks, eigenvalues);
             case GESVD -> SingularValues.gesvd(matrix);
             case AUTO -> {
-                Spectrum g = SingularValues.gram(matrix, tasks);
+                Spectrum g = SingularValues.gram(matrix, tasks, eigenvalues);
                 if (SnrMath.isResolved(g, rows, cols, snrTolerance)) {
                     yield g;
                 }
@@ -359,8 +362,15 @@ public final class SpectrumAnalyzer {
         private int threads = 1;
         private boolean strict = true;
         private UnaryOperator<WeightInfo> typeOverride = UnaryOperator.identity();
+        private SymmetricEigenvalues eigenvalues = SymmetricEigenvalues.standard();
 
         private Builder() {
+        }
+
+        /** The Gram route's eigenvalue routines; default {@link SymmetricEigenvalues#standard()} (for tests). */
+        Builder optEigenvalues(SymmetricEigenvalues eigenvalues) {
+            this.eigenvalues = Objects.requireNonNull(eigenvalues, "eigenvalues");
+            return this;
         }
 
         /** The SNR rule; default {@link SnrRule#CURRENT}. */
