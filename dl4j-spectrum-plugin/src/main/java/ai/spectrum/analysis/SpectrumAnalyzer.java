@@ -14,12 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -105,44 +103,15 @@ public final class SpectrumAnalyzer {
     public ModuleScore score(String name, String type, INDArray tensor) {
         Objects.requireNonNull(tensor, "tensor");
         NativeThreads previous = NativeThreads.limitToOne();
-        ForkJoinPool pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        TilePool pool = threads > 1 ? new TilePool(threads) : null;
         try {
-            return score(name, type, tensor, runner(pool));
+            return score(name, type, tensor, pool == null ? SingularValues.TaskRunner.inline() : pool.runner(0));
         } finally {
             if (pool != null) {
-                pool.shutdownNow();
+                pool.close();
             }
             previous.restore();
         }
-    }
-
-    private static SingularValues.TaskRunner runner(ForkJoinPool pool) {
-        if (pool == null) {
-            return SingularValues.TaskRunner.inline();
-        }
-        return tasks -> {
-            if (tasks.size() == 1) {
-                tasks.get(0).run();
-                return;
-            }
-            List<Callable<Object>> callables = new ArrayList<>(tasks.size());
-            for (Runnable t : tasks) {
-                callables.add(Executors.callable(t));
-            }
-            for (Future<Object> f : pool.invokeAll(callables)) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("analysis interrupted", e);
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    throw new IllegalStateException("analysis failed: " + e.getCause(), e.getCause());
-                }
-            }
-        };
     }
 
     /**
@@ -192,7 +161,8 @@ public final class SpectrumAnalyzer {
     /**
      * Scores every tensor of a source. Up to {@code threads} matrices are loaded and analysed at once, largest
      * first; inside each, the Gram matrix's tiles are shared among all threads, so a few large matrices keep every
-     * thread busy. Native BLAS/LAPACK calls run single-threaded meanwhile, and the tile decomposition does not
+     * thread busy, and the tiles of larger matrices run first, so that the largest one's eigenvalue step (one
+     * thread) overlaps the other matrices' work. Native BLAS/LAPACK calls run single-threaded meanwhile, and the tile decomposition does not
      * depend on the thread count: results are bitwise identical for every thread count.
      *
      * @return the scores in the source's order, with provenance
@@ -238,8 +208,7 @@ public final class SpectrumAnalyzer {
         progress.started(total, totalWork);
         AtomicInteger done = new AtomicInteger();
         NativeThreads previous = NativeThreads.limitToOne();
-        ForkJoinPool tilePool = threads > 1 ? new ForkJoinPool(threads) : null;
-        SingularValues.TaskRunner tasks = runner(tilePool);
+        TilePool tilePool = threads > 1 ? new TilePool(threads) : null;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, total)), r -> {
             Thread t = new Thread(() -> {
                 try {
@@ -253,8 +222,11 @@ public final class SpectrumAnalyzer {
         });
         try {
             List<Future<ModuleScore>> futures = new ArrayList<>(total);
-            for (int i : todo) {
-                WeightInfo info = infos.get(i);
+            for (int rank = 0; rank < total; rank++) {
+                WeightInfo info = infos.get(todo.get(rank));
+                // the largest matrix's tiles first: see TilePool
+                SingularValues.TaskRunner tasks = tilePool == null ? SingularValues.TaskRunner.inline()
+                        : tilePool.runner(rank);
                 futures.add(pool.submit(() -> {
                     WeightInfo typed = typeOverride.apply(info);
                     ModuleScore sc;
@@ -300,7 +272,7 @@ public final class SpectrumAnalyzer {
             pool.shutdown();
             awaitRunning(pool);
             if (tilePool != null) {
-                tilePool.shutdownNow();
+                tilePool.close();
             }
             previous.restore();
         }
