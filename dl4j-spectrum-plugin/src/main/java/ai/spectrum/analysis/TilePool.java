@@ -27,6 +27,7 @@ final class TilePool implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
+        workers.prestartAllCoreThreads(); // so that every task passes through the priority queue
     }
 
     /**
@@ -72,6 +73,11 @@ final class TilePool implements AutoCloseable {
                 throw new IllegalStateException("analysis failed: " + t, t);
             }
         };
+    }
+
+    /** Tiles waiting for a worker. */
+    int queuedTiles() {
+        return workers.getQueue().size();
     }
 
     @Override
