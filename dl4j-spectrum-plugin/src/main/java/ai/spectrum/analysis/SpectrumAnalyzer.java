@@ -162,8 +162,8 @@ public final class SpectrumAnalyzer {
      * Scores every tensor of a source. Up to {@code threads} matrices are loaded and analysed at once, largest
      * first; inside each, the Gram matrix's tiles are shared among all threads, so a few large matrices keep every
      * thread busy, and the tiles of larger matrices run first, so that the largest one's eigenvalue step (one
-     * thread) overlaps the other matrices' work. Native BLAS/LAPACK calls run single-threaded meanwhile, and the tile decomposition does not
-     * depend on the thread count: results are bitwise identical for every thread count.
+     * thread) overlaps the other matrices' work. Native BLAS/LAPACK calls run single-threaded meanwhile, and the
+     * tile decomposition does not depend on the thread count: results are bitwise identical for every thread count.
      *
      * @return the scores in the source's order, with provenance
      * @throws IOException                if a tensor cannot be loaded
