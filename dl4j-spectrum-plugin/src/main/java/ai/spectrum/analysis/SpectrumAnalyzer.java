@@ -14,12 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +57,7 @@ public final class SpectrumAnalyzer {
     private final int threads;
     private final boolean strict;
     private final UnaryOperator<WeightInfo> typeOverride;
+    private final SymmetricEigenvalues eigenvalues;
 
     private SpectrumAnalyzer(Builder b) {
         this.rule = b.rule;
@@ -67,6 +66,7 @@ public final class SpectrumAnalyzer {
         this.threads = b.threads;
         this.strict = b.strict;
         this.typeOverride = b.typeOverride;
+        this.eigenvalues = b.eigenvalues;
     }
 
     /** A builder with the defaults: rule {@code current}, method {@code AUTO}, 1 thread, strict. */
@@ -87,6 +87,7 @@ public final class SpectrumAnalyzer {
         m.put("snrTolerance", Double.toString(snrTolerance));
         m.put("threads", Integer.toString(threads));
         m.put("strict", Boolean.toString(strict));
+        m.put("gramEigenvalues", eigenvalues.describe());
         return m;
     }
 
@@ -102,44 +103,15 @@ public final class SpectrumAnalyzer {
     public ModuleScore score(String name, String type, INDArray tensor) {
         Objects.requireNonNull(tensor, "tensor");
         NativeThreads previous = NativeThreads.limitToOne();
-        ForkJoinPool pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        TilePool pool = threads > 1 ? new TilePool(threads) : null;
         try {
-            return score(name, type, tensor, runner(pool));
+            return score(name, type, tensor, pool == null ? SingularValues.TaskRunner.inline() : pool.runner(0));
         } finally {
             if (pool != null) {
-                pool.shutdownNow();
+                pool.close();
             }
             previous.restore();
         }
-    }
-
-    private static SingularValues.TaskRunner runner(ForkJoinPool pool) {
-        if (pool == null) {
-            return SingularValues.TaskRunner.inline();
-        }
-        return tasks -> {
-            if (tasks.size() == 1) {
-                tasks.get(0).run();
-                return;
-            }
-            List<Callable<Object>> callables = new ArrayList<>(tasks.size());
-            for (Runnable t : tasks) {
-                callables.add(Executors.callable(t));
-            }
-            for (Future<Object> f : pool.invokeAll(callables)) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("analysis interrupted", e);
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    throw new IllegalStateException("analysis failed: " + e.getCause(), e.getCause());
-                }
-            }
-        };
     }
 
     /**
@@ -158,10 +130,10 @@ public final class SpectrumAnalyzer {
             return degenerate(name, type, rows, cols, "weights are all zero, so the SNR is undefined");
         }
         Spectrum spectrum = switch (method) {
-            case GRAM -> SingularValues.gram(matrix, tasks);
+            case GRAM -> SingularValues.gram(matrix, tasks, eigenvalues);
             case GESVD -> SingularValues.gesvd(matrix);
             case AUTO -> {
-                Spectrum g = SingularValues.gram(matrix, tasks);
+                Spectrum g = SingularValues.gram(matrix, tasks, eigenvalues);
                 if (SnrMath.isResolved(g, rows, cols, snrTolerance)) {
                     yield g;
                 }
@@ -189,8 +161,9 @@ public final class SpectrumAnalyzer {
     /**
      * Scores every tensor of a source. Up to {@code threads} matrices are loaded and analysed at once, largest
      * first; inside each, the Gram matrix's tiles are shared among all threads, so a few large matrices keep every
-     * thread busy. Native BLAS/LAPACK calls run single-threaded meanwhile, and the tile decomposition does not
-     * depend on the thread count: results are bitwise identical for every thread count.
+     * thread busy, and the tiles of larger matrices run first, so that the largest one's eigenvalue step (one
+     * thread) overlaps the other matrices' work. Native BLAS/LAPACK calls run single-threaded meanwhile, and the
+     * tile decomposition does not depend on the thread count: results are bitwise identical for every thread count.
      *
      * @return the scores in the source's order, with provenance
      * @throws IOException                if a tensor cannot be loaded
@@ -235,8 +208,7 @@ public final class SpectrumAnalyzer {
         progress.started(total, totalWork);
         AtomicInteger done = new AtomicInteger();
         NativeThreads previous = NativeThreads.limitToOne();
-        ForkJoinPool tilePool = threads > 1 ? new ForkJoinPool(threads) : null;
-        SingularValues.TaskRunner tasks = runner(tilePool);
+        TilePool tilePool = threads > 1 ? new TilePool(threads) : null;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, total)), r -> {
             Thread t = new Thread(() -> {
                 try {
@@ -250,8 +222,11 @@ public final class SpectrumAnalyzer {
         });
         try {
             List<Future<ModuleScore>> futures = new ArrayList<>(total);
-            for (int i : todo) {
-                WeightInfo info = infos.get(i);
+            for (int rank = 0; rank < total; rank++) {
+                WeightInfo info = infos.get(todo.get(rank));
+                // the largest matrix's tiles first: see TilePool
+                SingularValues.TaskRunner tasks = tilePool == null ? SingularValues.TaskRunner.inline()
+                        : tilePool.runner(rank);
                 futures.add(pool.submit(() -> {
                     WeightInfo typed = typeOverride.apply(info);
                     ModuleScore sc;
@@ -297,7 +272,7 @@ public final class SpectrumAnalyzer {
             pool.shutdown();
             awaitRunning(pool);
             if (tilePool != null) {
-                tilePool.shutdownNow();
+                tilePool.close();
             }
             previous.restore();
         }
@@ -359,8 +334,15 @@ public final class SpectrumAnalyzer {
         private int threads = 1;
         private boolean strict = true;
         private UnaryOperator<WeightInfo> typeOverride = UnaryOperator.identity();
+        private SymmetricEigenvalues eigenvalues = SymmetricEigenvalues.standard();
 
         private Builder() {
+        }
+
+        /** The Gram route's eigenvalue routines; default {@link SymmetricEigenvalues#standard()} (for tests). */
+        Builder optEigenvalues(SymmetricEigenvalues eigenvalues) {
+            this.eigenvalues = Objects.requireNonNull(eigenvalues, "eigenvalues");
+            return this;
         }
 
         /** The SNR rule; default {@link SnrRule#CURRENT}. */

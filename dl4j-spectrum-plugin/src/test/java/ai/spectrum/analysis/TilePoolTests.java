@@ -1,0 +1,81 @@
+package ai.spectrum.analysis;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TilePoolTests {
+
+    private static List<Runnable> recording(List<String> log, String prefix, int n) {
+        List<Runnable> tasks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String name = prefix + i;
+            tasks.add(() -> log.add(name));
+        }
+        return tasks;
+    }
+
+    @Test
+    void queuedTilesOfTheHigherPriorityMatrixRunFirstEachInSubmissionOrder() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (TilePool pool = new TilePool(1)) {
+            // occupy the only worker (its batch's second tile waits), then queue a low-priority batch before a
+            // high-priority one
+            Thread blocker = new Thread(() -> pool.runner(0).runAll(List.of(() -> {
+                blocked.countDown();
+                awaitQuietly(release);
+            }, () -> { })));
+            blocker.start();
+            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            Thread low = new Thread(() -> pool.runner(5).runAll(recording(log, "small", 3)));
+            low.start();
+            awaitQueued(pool, 4);
+            Thread high = new Thread(() -> pool.runner(1).runAll(recording(log, "large", 3)));
+            high.start();
+            awaitQueued(pool, 7);
+            release.countDown();
+            for (Thread t : List.of(blocker, low, high)) {
+                t.join(10_000);
+            }
+        }
+        assertEquals(List.of("large0", "large1", "large2", "small0", "small1", "small2"), log);
+    }
+
+    @Test
+    void aFailingTileIsRethrownToItsCaller() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        try (TilePool pool = new TilePool(2)) {
+            assertSame(boom, assertThrows(IllegalStateException.class, () -> pool.runner(0).runAll(List.of(
+                    () -> { }, () -> {
+                        throw boom;
+                    }))));
+        }
+    }
+
+    private static void awaitQueued(TilePool pool, int tiles) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pool.queuedTiles() < tiles) {
+            assertTrue(System.nanoTime() < deadline, "tiles were not queued");
+            Thread.sleep(1);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
