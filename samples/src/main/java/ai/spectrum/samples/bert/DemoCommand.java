@@ -50,6 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
         return ExperimentCommand.runEra(b, out.dir(), progress.mode(), spec.commandLine().getOut(),
                 "Note: " + STEPS + " steps of " + BATCH + " passages and one seed show the first trend only "
                         + "(accuracy curves, cost ratios and the SNR heatmap); differences this early are not a "
-                        + "quality verdict. For the full comparison run 'spectrum experiment --task era --seeds 3'.");
+                        + "quality verdict. For the full comparison, with each method's peak memory measured in a JVM "
+                        + "of its own (n/a here), run 'spectrum experiment --task era --seeds 3'.");
     }
 }
