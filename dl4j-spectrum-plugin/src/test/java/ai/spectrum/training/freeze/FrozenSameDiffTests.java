@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -26,6 +27,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -279,6 +281,26 @@ class FrozenSameDiffTests {
 
     private static INDArray initialOf(String key) {
         return network(false).paramTable().get(key);
+    }
+
+    @Test
+    @DisplayName("backprop after a forward pass that kept nothing computes the kept values again: the same epsilon")
+    void backpropWithoutKeptValues() {
+        ComputationGraph g = spectrumFrozen();
+        g.fit(TestNets.batches(1, 3).get(0)); // builds the paths
+        for (String name : List.of("a", "n")) {
+            SelectiveFreezeLayerImpl layer = wrapper(g, name);
+            assertFalse(layer.sameDiffPath().fedValues().isEmpty(), name + " keeps forward values");
+            LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+            INDArray x = Nd4j.rand(DataType.FLOAT, 5, 8).subi(0.5);
+            INDArray eps = Nd4j.rand(DataType.FLOAT, 5, 8).subi(0.5);
+            INDArray out = layer.activate(x, true, mgr).dup(); // keeps the values
+            INDArray kept = layer.backpropGradient(eps, mgr).getSecond().dup();
+            assertEquals(out, layer.activate(x.dup(), false, mgr), name + ": same output in inference");
+            INDArray again = layer.backpropGradient(eps, mgr).getSecond(); // nothing kept for this input
+            assertEquals(kept, again, name);
+            assertNotEquals(0.0, kept.norm2Number().doubleValue(), name + ": a real epsilon");
+        }
     }
 
     @Test
