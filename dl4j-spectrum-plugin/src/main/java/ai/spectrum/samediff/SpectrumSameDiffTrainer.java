@@ -109,7 +109,8 @@ public final class SpectrumSameDiffTrainer {
         this.schedule = b.schedule != null ? b.schedule : ReselectionSchedule.everyEpochs(1);
         this.minSnr = b.minSnr != null ? b.minSnr : Double.NEGATIVE_INFINITY;
         this.strategy = b.strategy != null ? b.strategy : SelectionStrategy.snr(
-                b.rule != null ? b.rule : SnrRule.CURRENT, b.analyzerThreads != null ? b.analyzerThreads : 1);
+                b.rule != null ? b.rule : SnrRule.CURRENT,
+                b.analyzerThreads != null ? b.analyzerThreads : Runtime.getRuntime().availableProcessors());
         this.seed = b.seed;
         this.naming = b.naming;
         this.selector = SpectrumSelector.builder().optTopPercent(topPercent).optMinSnr(this.minSnr)
@@ -517,7 +518,10 @@ public final class SpectrumSameDiffTrainer {
             return this;
         }
 
-        /** Threads for the default SNR strategy's analyzer, ≥ 1; default 1. Not with optStrategy. */
+        /**
+         * Threads for the default SNR strategy's analyzer, ≥ 1; default the number of available processors, as the
+         * listener's (results do not depend on it). Not with optStrategy.
+         */
         public Builder optAnalyzerThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
