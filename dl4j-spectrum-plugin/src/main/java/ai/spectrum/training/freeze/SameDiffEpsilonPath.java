@@ -66,8 +66,8 @@ import java.util.Set;
  * {@code erf} of a GELU layer, a layer norm's statistics) are kept from the training forward pass, which
  * {@link #activate} runs on the frozen copy (the same ops on the same arrays, so the same output bits), and fed to the
  * gradient graph through placeholders ({@link #feedForwardValues}); only cheap elementwise and shape ops run again, so
- * a few arrays per layer stay in the activations workspace until backprop. ND4J's session executes only the ops the requested gradients need. Gradients of
- * frozen parameters are neither computed nor copied into DL4J's arrays.
+ * a few arrays per layer stay in the activations workspace until backprop. ND4J's session executes only the ops the
+ * requested gradients need. Gradients of frozen parameters are neither computed nor copied into DL4J's arrays.
  */
 final class SameDiffEpsilonPath {
     /**
@@ -236,7 +236,10 @@ final class SameDiffEpsilonPath {
         return result;
     }
 
-    /** The array itself if it lives in the activations workspace (or is detached when activations are scoped out), else a copy there. */
+    /**
+     * The array itself if it lives in the activations workspace (detached if activations are scoped out), else a copy
+     * there.
+     */
     private static INDArray inActivations(INDArray a, LayerWorkspaceMgr workspaceMgr) {
         if (workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS)) {
             return a.isAttached() ? a.detach() : a;
@@ -327,7 +330,7 @@ final class SameDiffEpsilonPath {
         Map<String, INDArray> values = kept;
         boolean usable = values != null && keptInput == input;
         for (String v : fed.keySet()) {
-            usable &= usable && readable(values.get(v));
+            usable = usable && readable(values.get(v));
         }
         if (!usable) {
             String working = workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM);
