@@ -8,18 +8,30 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Reads runs of a C-order float32 or float64 matrix from host memory into a {@code double[]}, converting to
- * float64. A view, another order or another type is copied once into a C-order float32/float64 array first. Not
+ * Reads blocks of a float32 or float64 matrix from host memory into a {@code double[]}, converting to float64.
+ * The matrix is read in place when its elements are contiguous in C order or in Fortran order, as DL4J's own
+ * weight views are (a Fortran-order view into the network's flat parameter vector): copying a 25,088 × 4,096 view
+ * to C order cost about 0.9 s of one core. Any other layout or type is copied once into a C-order float32 array
+ * first. Either way a block reads the same values, so the analysis does not depend on the layout. Not
  * thread-safe: one instance per thread.
  */
 final class HostMatrix {
+    /** Columns of a Fortran-order matrix gathered at once before they are written row by row. */
+    private static final int COLUMN_BATCH = 64;
     private final INDArray array;
+    private final boolean columnMajor;
+    private final long rows;
+    private final long cols;
     private final FloatPointer floats;
     private final DoublePointer doubles;
-    private float[] buffer = new float[0];
+    private float[] floatBuffer = new float[0];
+    private double[] doubleBuffer = new double[0];
 
-    private HostMatrix(INDArray array) {
+    private HostMatrix(INDArray array, boolean columnMajor) {
         this.array = array;
+        this.columnMajor = columnMajor;
+        this.rows = array.rows();
+        this.cols = array.columns();
         Nd4j.getAffinityManager().ensureLocation(array, AffinityManager.Location.HOST);
         if (array.dataType() == DataType.DOUBLE) {
             this.doubles = new DoublePointer(array.data().addressPointer());
@@ -30,32 +42,70 @@ final class HostMatrix {
         }
     }
 
+    /** A reader of a rank-2 matrix, in place where its layout allows (see the class comment). */
     static HostMatrix of(INDArray matrix) {
-        INDArray m = matrix;
-        boolean typeOk = m.dataType() == DataType.FLOAT || m.dataType() == DataType.DOUBLE;
-        if (!typeOk) {
-            m = m.castTo(DataType.FLOAT);
+        boolean typeOk = matrix.dataType() == DataType.FLOAT || matrix.dataType() == DataType.DOUBLE;
+        if (typeOk && matrix.data().length() == matrix.length()) {
+            // the data buffer holds exactly this matrix's elements (a view's buffer starts at the view's offset)
+            long[] stride = matrix.stride();
+            if (stride[1] == 1 && (stride[0] == matrix.columns() || matrix.rows() == 1)) {
+                return new HostMatrix(matrix, false);
+            }
+            if (stride[0] == 1 && (stride[1] == matrix.rows() || matrix.columns() == 1)) {
+                return new HostMatrix(matrix, true);
+            }
         }
-        if (m.isView() || m.ordering() != 'c' || m.elementWiseStride() != 1 || m.offset() != 0
-                || m.data().length() != m.length()) {
-            m = m.dup('c');
-        }
-        return new HostMatrix(m);
+        INDArray m = typeOk ? matrix : matrix.castTo(DataType.FLOAT);
+        return new HostMatrix(m.dup('c'), false);
     }
 
-    /** Copies {@code count} elements starting at flat C-order index {@code from} into {@code dst[at...]}. */
-    void read(long from, int count, double[] dst, int at) {
+    /**
+     * Copies the block of rows {@code [r0, r0 + nr)} and columns {@code [c0, c0 + nc)} into {@code dst} in row-major
+     * order: {@code dst[i·nc + j] = W[r0 + i, c0 + j]}.
+     */
+    void readRowMajor(long r0, int nr, long c0, int nc, double[] dst) {
+        if (!columnMajor) {
+            for (int i = 0; i < nr; i++) {
+                readRun((r0 + i) * cols + c0, nc, dst, i * nc);
+            }
+            return;
+        }
+        // Fortran order: each column's rows are contiguous; gather a batch of columns, then write it row by row
+        double[] batch = doubleBuffer(Math.multiplyExact(nr, Math.min(nc, COLUMN_BATCH)));
+        for (int j0 = 0; j0 < nc; j0 += COLUMN_BATCH) {
+            int width = Math.min(COLUMN_BATCH, nc - j0);
+            for (int j = 0; j < width; j++) {
+                readRun((c0 + j0 + j) * rows + r0, nr, batch, j * nr);
+            }
+            for (int i = 0; i < nr; i++) {
+                int out = i * nc + j0;
+                for (int j = 0; j < width; j++) {
+                    dst[out + j] = batch[j * nr + i];
+                }
+            }
+        }
+    }
+
+    /** Copies {@code count} consecutive elements of the data, from element {@code from}, into {@code dst[at...]}. */
+    private void readRun(long from, int count, double[] dst, int at) {
         if (doubles != null) {
             doubles.position(from).get(dst, at, count);
             return;
         }
-        if (buffer.length < count) {
-            buffer = new float[count];
+        if (floatBuffer.length < count) {
+            floatBuffer = new float[count];
         }
-        floats.position(from).get(buffer, 0, count);
+        floats.position(from).get(floatBuffer, 0, count);
         for (int i = 0; i < count; i++) {
-            dst[at + i] = buffer[i];
+            dst[at + i] = floatBuffer[i];
         }
+    }
+
+    private double[] doubleBuffer(int length) {
+        if (doubleBuffer.length < length) {
+            doubleBuffer = new double[length];
+        }
+        return doubleBuffer;
     }
 
     /** Keeps the (possibly copied) array reachable while its memory is read. */

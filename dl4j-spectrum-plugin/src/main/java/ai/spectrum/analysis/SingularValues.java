@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Singular values of a 2-D matrix in float64, through the backend's LAPACK.
@@ -21,8 +22,10 @@ public final class SingularValues {
     static final long SLAB_ELEMENTS = 1L << 21;
     /** Fewest rows of a slab (the inner dimension of each tile product). */
     static final long MIN_SLAB_ROWS = 256;
-    /** Width of the Gram matrix's tiles: the unit of parallel work inside one matrix. */
-    static final int GRAM_BLOCK = 256;
+    /** Narrowest tiles of the Gram matrix (see {@link #gramBlock}). */
+    static final int MIN_GRAM_BLOCK = 256;
+    /** Widest tiles of the Gram matrix (see {@link #gramBlock}). */
+    static final int MAX_GRAM_BLOCK = 1024;
     /** Unit roundoff of float64. */
     static final double EPS = 0x1.0p-53;
     /** Relative tolerance of the Σs² = ‖W‖²_F self-check. */
@@ -64,8 +67,8 @@ public final class SingularValues {
     /**
      * Singular values as square roots of the eigenvalues (values only) of the float64 Gram matrix of the smaller
      * side: 2–3× faster than {@code gesvd}. The eigenvalues come from LAPACK {@code syev}, or for Gram matrices of
-     * order 2,560 and more from the two-stage {@code dsyev_2stage} where the backend has it (about 30 % faster at
-     * 4,096; see {@code SymmetricEigenvalues}); both are backward stable, so the same estimate covers both. Error
+     * order 2,560 and more from a band reduction in tiles, then {@code dsbev_2stage}, where the backend has them
+     * (see {@code SymmetricEigenvalues}); both are backward stable, so the same estimate covers both. Error
      * estimate per value: min(√δλ, δλ/σ) with δλ = 2(k + √m)·ε·λ_max for a k×k Gram matrix summed over m terms, so
      * squaring costs accuracy only in the smallest values. Runs on the calling thread.
      */
@@ -76,9 +79,10 @@ public final class SingularValues {
     /**
      * {@link #gram(INDArray)} with the Gram matrix's tiles computed by {@code tasks}, which may run them in
      * parallel. The Gram matrix is the sum, over slabs of the long side converted to float64, of
-     * {@link #GRAM_BLOCK}-wide tiles of its upper triangle ({@code dsyrk} on the diagonal, {@code dgemm} above
+     * {@link #gramBlock}-wide tiles of its upper triangle ({@code dsyrk} on the diagonal, {@code dgemm} above
      * it). The decomposition depends only on the matrix shape, and every tile is summed slab by slab in the same
-     * order, so the result is bitwise the same whichever threads compute the tiles.
+     * order, so the result is bitwise the same whichever threads compute the tiles. The band route's eigenvalue
+     * reduction runs its tiles through {@code tasks} too, with the same property.
      */
     static Spectrum gram(INDArray matrix, TaskRunner tasks) {
         return gram(matrix, tasks, SymmetricEigenvalues.standard());
@@ -93,53 +97,63 @@ public final class SingularValues {
         int k = Math.toIntExact(Math.min(n, m));
         long len = Math.max(n, m);
         int slabRows = slabRows(k, len);
-        int blocks = (k + GRAM_BLOCK - 1) / GRAM_BLOCK;
+        int blockWidth = gramBlock(k);
+        int blocks = (k + blockWidth - 1) / blockWidth;
         HostMatrix source = HostMatrix.of(matrix);
         GramScratch scratch = GramScratch.forCurrentThread();
-        INDArray[] block = new INDArray[blocks];
+        // two sets of slab blocks: slab s+1 is converted while the tiles of slab s are multiplied
+        INDArray[][] block = new INDArray[2][blocks];
         INDArray[][] tile = new INDArray[blocks][blocks];
         for (int a = 0; a < blocks; a++) {
-            block[a] = scratch.buffer("block" + a, (long) slabRows * width(a, k));
+            for (int set = 0; set < 2; set++) {
+                block[set][a] = scratch.buffer("block" + set + "," + a, (long) slabRows * width(a, k, blockWidth));
+            }
             for (int b = a; b < blocks; b++) {
-                tile[a][b] = scratch.buffer("tile" + a + "," + b, (long) width(a, k) * width(b, k));
+                tile[a][b] = scratch.buffer("tile" + a + "," + b, (long) width(a, k, blockWidth) * width(b, k, blockWidth));
             }
         }
-        double[] staging = scratch.staging((long) slabRows * Math.min(k, GRAM_BLOCK));
-        double frobeniusSq = 0;
-        List<Runnable> tileTasks = new ArrayList<>();
-        for (long start = 0; start < len; start += slabRows) {
+        double[] staging = scratch.staging((long) slabRows * Math.min(k, blockWidth));
+        int slabs = Math.toIntExact((len + slabRows - 1) / slabRows);
+        double[] slabFrobeniusSq = new double[slabs];
+        IntFunction<Runnable> stage = s -> () -> {
+            long start = (long) s * slabRows;
             int rows = (int) (Math.min(len, start + slabRows) - start);
-            // Tall W (C order): block a holds W[slab, Ja]ᵀ column-major (|Ja| × rows); wide W: W[Ja, slab]ᵀ
-            // (rows × |Ja|). Either way it is filled from contiguous runs of W.
+            double sum = 0;
+            // Tall W: block a holds W[slab, Ja]ᵀ column-major (|Ja| × rows); wide W: W[Ja, slab]ᵀ (rows × |Ja|)
             for (int a = 0; a < blocks; a++) {
-                int wa = width(a, k);
-                long j0 = (long) a * GRAM_BLOCK;
+                int wa = width(a, k, blockWidth);
+                long j0 = (long) a * blockWidth;
                 if (tall) {
-                    for (int i = 0; i < rows; i++) {
-                        source.read((start + i) * m + j0, wa, staging, i * wa);
-                    }
+                    source.readRowMajor(start, rows, j0, wa, staging);
                 } else {
-                    for (int jj = 0; jj < wa; jj++) {
-                        source.read((j0 + jj) * m + start, rows, staging, jj * rows);
-                    }
+                    source.readRowMajor(j0, wa, start, rows, staging);
                 }
                 int count = rows * wa;
                 for (int i = 0; i < count; i++) {
-                    frobeniusSq += staging[i] * staging[i];
+                    sum += staging[i] * staging[i];
                 }
-                new DoublePointer(block[a].data().addressPointer()).put(staging, 0, count);
+                new DoublePointer(block[s % 2][a].data().addressPointer()).put(staging, 0, count);
             }
-            double beta = start == 0 ? 0.0 : 1.0;
-            tileTasks.clear();
+            slabFrobeniusSq[s] = sum;
+        };
+        tasks.runAll(List.of(stage.apply(0)));
+        List<Runnable> batch = new ArrayList<>();
+        for (int s = 0; s < slabs; s++) {
+            int rows = (int) (Math.min(len, (long) (s + 1) * slabRows) - (long) s * slabRows);
+            double beta = s == 0 ? 0.0 : 1.0;
+            batch.clear();
+            if (s + 1 < slabs) {
+                batch.add(stage.apply(s + 1));
+            }
             for (int a = 0; a < blocks; a++) {
                 for (int b = a; b < blocks; b++) {
-                    int wa = width(a, k);
-                    int wb = width(b, k);
-                    INDArray ba = block[a];
-                    INDArray bb = block[b];
+                    int wa = width(a, k, blockWidth);
+                    int wb = width(b, k, blockWidth);
+                    INDArray ba = block[s % 2][a];
+                    INDArray bb = block[s % 2][b];
                     INDArray c = tile[a][b];
                     boolean diagonal = a == b;
-                    tileTasks.add(() -> {
+                    batch.add(() -> {
                         if (diagonal) {
                             Level3Blas.syrk(tall ? 'N' : 'T', wa, rows, ba, tall ? wa : rows, beta, c, wa);
                         } else if (tall) {
@@ -150,23 +164,41 @@ public final class SingularValues {
                     });
                 }
             }
-            tasks.runAll(tileTasks);
+            tasks.runAll(batch);
         }
-        // assemble the upper triangle of G (column-major, k × k) from the tiles; LAPACK reads only the upper part
+        double frobeniusSq = 0;
+        for (double f : slabFrobeniusSq) {
+            frobeniusSq += f;
+        }
+        // assemble the upper triangle of G (column-major, k × k) from the tiles, and the lower one for the band route
         INDArray gFlat = scratch.buffer("gram", (long) k * k);
-        DoublePointer g = new DoublePointer(gFlat.data().addressPointer());
-        double[] column = new double[Math.min(k, GRAM_BLOCK) * Math.min(k, GRAM_BLOCK)];
-        for (int a = 0; a < blocks; a++) {
-            for (int b = a; b < blocks; b++) {
-                int wa = width(a, k);
-                int wb = width(b, k);
-                new DoublePointer(tile[a][b].data().addressPointer()).get(column, 0, wa * wb);
-                for (int jj = 0; jj < wb; jj++) {
-                    g.position((long) a * GRAM_BLOCK + ((long) b * GRAM_BLOCK + jj) * k).put(column, jj * wa, wa);
+        boolean fullMatrix = eigen.usesBand(k);
+        tasks.runAll(List.of(() -> {
+            DoublePointer g = new DoublePointer(gFlat.data().addressPointer());
+            double[] column = new double[Math.min(k, blockWidth) * Math.min(k, blockWidth)];
+            double[] row = new double[Math.min(k, blockWidth)];
+            for (int a = 0; a < blocks; a++) {
+                for (int b = a; b < blocks; b++) {
+                    int wa = width(a, k, blockWidth);
+                    int wb = width(b, k, blockWidth);
+                    new DoublePointer(tile[a][b].data().addressPointer()).get(column, 0, wa * wb);
+                    for (int jj = 0; jj < wb; jj++) {
+                        g.position((long) a * blockWidth + ((long) b * blockWidth + jj) * k).put(column, jj * wa, wa);
+                    }
+                    if (fullMatrix) { // the transposed tile below the diagonal (of a diagonal tile, its lower part)
+                        for (int ii = 0; ii < wa; ii++) {
+                            int from = a == b ? ii + 1 : 0;
+                            for (int jj = from; jj < wb; jj++) {
+                                row[jj] = column[ii + jj * wa];
+                            }
+                            g.position((long) b * blockWidth + from + ((long) a * blockWidth + ii) * k)
+                                    .put(row, from, wb - from);
+                        }
+                    }
                 }
             }
-        }
-        double[] lambda = eigen.ascending(gFlat, k);
+        }));
+        double[] lambda = eigen.ascending(gFlat, k, tasks);
         double[] s = new double[lambda.length];
         for (int i = 0; i < lambda.length; i++) {
             // ascending eigenvalues → descending singular values; rounding can make tiny eigenvalues negative
@@ -186,8 +218,22 @@ public final class SingularValues {
         return (int) Math.max(1, Math.min(len, Math.max(MIN_SLAB_ROWS, SLAB_ELEMENTS / k)));
     }
 
-    private static int width(int block, int k) {
-        return Math.min(GRAM_BLOCK, k - block * GRAM_BLOCK);
+    /**
+     * Width of the tiles of a k×k Gram matrix: the unit of parallel work inside one matrix. A quarter of k, rounded
+     * up to a multiple of 128, within [{@link #MIN_GRAM_BLOCK}, {@link #MAX_GRAM_BLOCK}]: at least four block
+     * columns (ten tiles per slab) once k exceeds 1,024, so that several threads share a matrix, and tiles as wide
+     * as that allows, because narrow tiles cost BLAS time: on this project's machine (OpenBLAS 0.3.21, one thread)
+     * the Gram matrix of a 25,088 × 4,096 matrix took 10.0 s of BLAS in 256-wide tiles, 9.1 s in 512-wide and
+     * 8.4 s in 1,024-wide ones (one {@code dsyrk} of the whole: 7.9 s). It depends only on k, so results stay
+     * independent of the thread count.
+     */
+    static int gramBlock(int k) {
+        int quarter = ((k + 3) / 4 + 127) / 128 * 128;
+        return Math.max(MIN_GRAM_BLOCK, Math.min(MAX_GRAM_BLOCK, quarter));
+    }
+
+    private static int width(int block, int k, int blockWidth) {
+        return Math.min(blockWidth, k - block * blockWidth);
     }
 
     /** Frees the calling thread's reusable Gram buffers (rebuilt on the next call). */

@@ -160,10 +160,11 @@ public final class SpectrumAnalyzer {
 
     /**
      * Scores every tensor of a source. Up to {@code threads} matrices are loaded and analysed at once, largest
-     * first; inside each, the Gram matrix's tiles are shared among all threads, so a few large matrices keep every
-     * thread busy, and the tiles of larger matrices run first, so that the largest one's eigenvalue step (one
-     * thread) overlaps the other matrices' work. Native BLAS/LAPACK calls run single-threaded meanwhile, and the
-     * tile decomposition does not depend on the thread count: results are bitwise identical for every thread count.
+     * first; inside each, the Gram matrix's tiles (and, for large ones, the eigenvalue reduction's tiles) are shared
+     * among all threads, so a few large matrices keep every thread busy, and the work of larger matrices runs
+     * first, so that the largest one's serial steps overlap the other matrices' work (see {@code TilePool}). Native
+     * BLAS/LAPACK calls run single-threaded meanwhile, and the tile decomposition does not depend on the thread
+     * count: results are bitwise identical for every thread count.
      *
      * @return the scores in the source's order, with provenance
      * @throws IOException                if a tensor cannot be loaded
@@ -224,7 +225,7 @@ public final class SpectrumAnalyzer {
             List<Future<ModuleScore>> futures = new ArrayList<>(total);
             for (int rank = 0; rank < total; rank++) {
                 WeightInfo info = infos.get(todo.get(rank));
-                // the largest matrix's tiles first: see TilePool
+                // the largest matrix's work first: see TilePool
                 SingularValues.TaskRunner tasks = tilePool == null ? SingularValues.TaskRunner.inline()
                         : tilePool.runner(rank);
                 futures.add(pool.submit(() -> {

@@ -9,11 +9,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Worker threads for the Gram tiles of the matrices a scan analyses at once, which run the tiles of the
- * higher-priority matrix first (in {@link SpectrumAnalyzer#scan}, the largest): its Gram matrix is finished by all
- * workers and its eigenvalue step, which runs on one thread, starts early and overlaps the other matrices' tiles,
- * instead of every Gram matrix advancing at a shared rate and the largest one's eigenvalues running last, alone.
- * Which worker computes a tile, and when, never changes its bits (see {@link SingularValues}).
+ * Worker threads for all the arithmetic of the matrices a scan analyses at once: Gram tiles, the conversion of
+ * slabs to float64, the band reduction's tiles and its serial steps, the eigenvalue routines. The analyzer's own
+ * threads only hand work over and wait, so the workers are the only busy threads, and they run the work of the
+ * higher-priority matrix first (in {@link SpectrumAnalyzer#scan}, the largest): its Gram matrix and the parallel
+ * part of its eigenvalues are finished by all workers, and while it is in a serial step (such as the band stage of
+ * its eigenvalues) the other workers take the next matrix's work. Before every task went through this queue, a
+ * smaller matrix's serial steps competed with the largest one's tiles for the cores and delayed it. Which worker
+ * runs a task, and when, never changes its bits (see {@link SingularValues}).
  */
 final class TilePool implements AutoCloseable {
     private final ThreadPoolExecutor workers;
@@ -37,10 +40,7 @@ final class TilePool implements AutoCloseable {
      */
     SingularValues.TaskRunner runner(long priority) {
         return tasks -> {
-            if (tasks.size() == 1) {
-                tasks.get(0).run();
-                return;
-            }
+            // even a single task is queued: serial steps must wait behind the work of higher-priority matrices
             CountDownLatch left = new CountDownLatch(tasks.size());
             AtomicReference<Throwable> failure = new AtomicReference<>();
             for (Runnable task : tasks) {

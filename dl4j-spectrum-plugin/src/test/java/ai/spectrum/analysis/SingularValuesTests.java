@@ -9,12 +9,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SingularValuesTests {
@@ -23,13 +26,14 @@ class SingularValuesTests {
      * same Gram spectrum.
      */
     @ParameterizedTest(name = "{0}x{1}")
-    @CsvSource({"7000, 600", "600, 7000", "9000, 300"})
+    @CsvSource({"7000, 600", "600, 7000", "9000, 300", "4100, 1300"})
     void gramAccumulatedOverSlabsMatchesGesvd(int rows, int cols) {
         int k = Math.min(rows, cols);
         int len = Math.max(rows, cols);
         assertTrue(len > SingularValues.slabRows(k, len) && len % SingularValues.slabRows(k, len) != 0,
                 "needs several slabs, the last one partial");
-        assertTrue(k > SingularValues.GRAM_BLOCK && k % SingularValues.GRAM_BLOCK != 0,
+        int block = SingularValues.gramBlock(k);
+        assertTrue(k > block && k % block != 0,
                 "needs several tiles, the last one partial");
         Nd4j.getRandom().setSeed(rows * 31L + cols);
         INDArray w = Nd4j.randn(DataType.FLOAT, rows, cols);
@@ -42,9 +46,9 @@ class SingularValuesTests {
     }
 
     @Nested
-    @DisplayName("two-stage eigenvalues")
-    class TwoStage {
-        /** Lowered from 2,560 so that 300-wide Gram matrices take the two-stage route. */
+    @DisplayName("band-reduction eigenvalues")
+    class Band {
+        /** Lowered from 2,560 so that 300-wide Gram matrices take the band route. */
         private static final int MIN_ORDER = 64;
 
         /** 700×300: random; rank 60 (240 zero singular values); two tight clusters of 150 values (10 and 1). */
@@ -68,11 +72,11 @@ class SingularValuesTests {
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"random", "rank-deficient", "clustered"})
         void agreesWithGesvdAndSyevWithinTheErrorBound(String kind) {
-            assertTrue(SymmetricEigenvalues.twoStageAvailable(), "the CPU backend's OpenBLAS has dsyev_2stage");
-            SymmetricEigenvalues twoStage = SymmetricEigenvalues.twoStageFrom(MIN_ORDER);
-            assertEquals("dsyev_2stage", twoStage.routine(300));
+            assertTrue(BandReduction.available(), "the CPU backend's OpenBLAS has dgeqrt and dsbev_2stage");
+            SymmetricEigenvalues band = SymmetricEigenvalues.bandFrom(MIN_ORDER);
+            assertEquals("band", band.routine(300));
             INDArray w = matrix(kind);
-            Spectrum g = SingularValues.gram(w, SingularValues.TaskRunner.inline(), twoStage);
+            Spectrum g = SingularValues.gram(w, SingularValues.TaskRunner.inline(), band);
             Spectrum syev = SingularValues.gram(w, SingularValues.TaskRunner.inline(), SymmetricEigenvalues.syevOnly());
             Spectrum svd = SingularValues.gesvd(w);
             double[] v = g.values();
@@ -84,24 +88,78 @@ class SingularValuesTests {
         }
 
         @Test
-        void withoutTheTwoStageRoutineResultsAreSyevsBitForBit() {
+        void withoutTheBandRoutinesResultsAreSyevsBitForBit() {
             INDArray w = matrix("random");
-            SymmetricEigenvalues absent = new SymmetricEigenvalues(MIN_ORDER, null);
+            SymmetricEigenvalues absent = new SymmetricEigenvalues(MIN_ORDER, false);
             assertEquals("syev", absent.routine(300));
             double[] syev = SingularValues.gram(w, SingularValues.TaskRunner.inline(), SymmetricEigenvalues.syevOnly())
                     .values();
             assertArrayEquals(syev, SingularValues.gram(w, SingularValues.TaskRunner.inline(), absent).values());
-            // and the switch matters: the two-stage routine rounds differently
+            // and the switch matters: the band route rounds differently
             assertFalse(Arrays.equals(syev, SingularValues.gram(w, SingularValues.TaskRunner.inline(),
-                    SymmetricEigenvalues.twoStageFrom(MIN_ORDER)).values()));
+                    SymmetricEigenvalues.bandFrom(MIN_ORDER)).values()));
         }
 
         @Test
-        void theDefaultUsesTheTwoStageRoutineOnlyForLargeGramMatrices() {
+        void theDefaultUsesTheBandRouteOnlyForLargeGramMatrices() {
             SymmetricEigenvalues standard = SymmetricEigenvalues.standard();
-            assertEquals("syev", standard.routine(SymmetricEigenvalues.TWO_STAGE_MIN_ORDER - 1));
-            assertEquals("dsyev_2stage", standard.routine(SymmetricEigenvalues.TWO_STAGE_MIN_ORDER));
+            assertEquals("syev", standard.routine(SymmetricEigenvalues.BAND_MIN_ORDER - 1));
+            assertEquals("band", standard.routine(SymmetricEigenvalues.BAND_MIN_ORDER));
             assertEquals("syev", SymmetricEigenvalues.syevOnly().routine(Integer.MAX_VALUE - 1));
+        }
+
+        /**
+         * A Gram matrix of order 1,100 spans three tiles of the band reduction (the last partial) and 17 panels (the
+         * last one 12 wide): its values agree with syev's within the error bound, and two worker threads give the
+         * same bits as the calling thread alone.
+         */
+        @Test
+        void severalTilesAgreeWithSyevAndDoNotDependOnTheThreads() {
+            assertTrue(1100 > 2 * BandReduction.TILE && 1100 % BandReduction.BAND != 0);
+            Nd4j.getRandom().setSeed(1100);
+            INDArray w = Nd4j.randn(DataType.FLOAT, 1500, 1100);
+            SymmetricEigenvalues band = SymmetricEigenvalues.bandFrom(MIN_ORDER);
+            Spectrum inline = SingularValues.gram(w, SingularValues.TaskRunner.inline(), band);
+            Spectrum syev = SingularValues.gram(w, SingularValues.TaskRunner.inline(), SymmetricEigenvalues.syevOnly());
+            for (int i = 0; i < inline.values().length; i++) {
+                assertEquals(syev.values()[i], inline.values()[i], inline.errorBound()[i] + syev.errorBound()[i],
+                        "singular value " + i);
+            }
+            try (TilePool pool = new TilePool(2)) {
+                assertArrayEquals(inline.values(), SingularValues.gram(w, pool.runner(0), band).values());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("matrix layouts")
+    class Layouts {
+        /**
+         * DL4J keeps a dense layer's weights as a Fortran-order view into the network's flat parameter vector:
+         * such a matrix is read in place, not copied, and gives the same bits as its C-order copy, tall or wide,
+         * float32 or float64.
+         */
+        @ParameterizedTest(name = "{0}x{1} {2}")
+        @CsvSource({"3000, 700, FLOAT", "700, 3000, FLOAT", "1200, 300, DOUBLE"})
+        void fortranOrderViewsAreReadInPlaceWithTheSameBits(int rows, int cols, DataType type) {
+            Nd4j.getRandom().setSeed(rows + cols);
+            INDArray flat = Nd4j.randn(type, 1, (long) rows * cols + 37);
+            INDArray view = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(37, 37 + (long) rows * cols))
+                    .reshape('f', rows, cols);
+            assertTrue(view.isView() && view.ordering() == 'f');
+            assertSame(view, HostMatrix.of(view).array(), "read in place");
+            INDArray copy = view.dup('c');
+            assertSame(copy, HostMatrix.of(copy).array(), "read in place");
+            assertArrayEquals(SingularValues.gram(copy).values(), SingularValues.gram(view).values());
+            assertArrayEquals(SingularValues.gesvd(copy).values(), SingularValues.gram(view).values(),
+                    1e-9 * SingularValues.gesvd(copy).values()[0]);
+        }
+
+        @Test
+        void otherLayoutsAreCopiedFirst() {
+            INDArray strided = Nd4j.randn(DataType.FLOAT, 40, 60).get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 60));
+            assertNotSame(strided, HostMatrix.of(strided).array());
+            assertArrayEquals(SingularValues.gram(strided.dup('c')).values(), SingularValues.gram(strided).values());
         }
     }
 }

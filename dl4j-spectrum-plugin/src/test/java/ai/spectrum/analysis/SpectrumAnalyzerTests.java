@@ -128,9 +128,10 @@ class SpectrumAnalyzerTests {
             // 3 Gram tiles (the last partial) and several slabs, tall and wide
             INDArray tall = Nd4j.randn(DataType.FLOAT, 9000, 600);
             INDArray wide = Nd4j.randn(DataType.FLOAT, 520, 7001).muliRowVector(Nd4j.rand(DataType.FLOAT, 1, 7001));
-            // with each eigenvalue routine (the two-stage one from order 2,560 by default, lowered here)
+            // with each eigenvalue routine (the band reduction from order 2,560 by default, lowered here: its
+            // tiles are shared by the threads too)
             for (SymmetricEigenvalues eigen : List.of(SymmetricEigenvalues.standard(),
-                    SymmetricEigenvalues.twoStageFrom(256))) {
+                    SymmetricEigenvalues.bandFrom(256))) {
                 for (INDArray w : List.of(tall, wide)) {
                     ModuleScore one = SpectrumAnalyzer.builder().optThreads(1).optEigenvalues(eigen).build()
                             .score("w", "t", w);
@@ -143,13 +144,13 @@ class SpectrumAnalyzerTests {
         }
 
         @Test
-        void scanResultsAreBitIdenticalForOneAndTwoThreadsOnTheTwoStageRoute() throws IOException {
+        void scanResultsAreBitIdenticalForOneAndTwoThreadsOnTheBandRoute() throws IOException {
             NetworkWeights src = NetworkWeights.of("m", randomModel(3));
-            SymmetricEigenvalues twoStage = SymmetricEigenvalues.twoStageFrom(32); // every 48-wide Gram matrix
-            assertEquals("dsyev_2stage", twoStage.routine(48));
-            ScanResult one = SpectrumAnalyzer.builder().optThreads(1).optEigenvalues(twoStage).build()
+            SymmetricEigenvalues band = SymmetricEigenvalues.bandFrom(32); // every 48-wide Gram matrix
+            assertEquals("band", band.routine(48));
+            ScanResult one = SpectrumAnalyzer.builder().optThreads(1).optEigenvalues(band).build()
                     .scan(src, ScanProgress.NOOP);
-            ScanResult two = SpectrumAnalyzer.builder().optThreads(2).optEigenvalues(twoStage).build()
+            ScanResult two = SpectrumAnalyzer.builder().optThreads(2).optEigenvalues(band).build()
                     .scan(src, ScanProgress.NOOP);
             assertEquals(one.scores(), two.scores());
         }
@@ -177,7 +178,7 @@ class SpectrumAnalyzerTests {
             ScanResult r = SpectrumAnalyzer.builder().optRule(SnrRule.REF2024).build()
                     .scan(NetworkWeights.of("m", randomModel(1)), ScanProgress.NOOP);
             assertEquals("ref2024", r.provenance().configuration().get("rule"));
-            assertEquals("dsyev_2stage from order 2560, else syev",
+            assertEquals("band reduction (tiles, then dsbev_2stage) from order 2560, else syev",
                     r.provenance().configuration().get("gramEigenvalues"));
             assertEquals("CpuBackend", r.provenance().backend());
             assertEquals("1.0.0-M2.1", r.provenance().dl4jVersion());

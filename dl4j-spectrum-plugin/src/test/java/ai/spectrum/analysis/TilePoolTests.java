@@ -52,6 +52,33 @@ class TilePoolTests {
         assertEquals(List.of("large0", "large1", "large2", "small0", "small1", "small2"), log);
     }
 
+    /** A serial step (one task) of a smaller matrix does not jump the queue by running on its caller's thread. */
+    @Test
+    void aSingleTaskWaitsBehindHigherPriorityWork() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (TilePool pool = new TilePool(1)) {
+            Thread blocker = new Thread(() -> pool.runner(0).runAll(List.of(() -> {
+                blocked.countDown();
+                awaitQuietly(release);
+            })));
+            blocker.start();
+            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            Thread high = new Thread(() -> pool.runner(1).runAll(recording(log, "large", 2)));
+            high.start();
+            awaitQueued(pool, 2);
+            Thread low = new Thread(() -> pool.runner(5).runAll(recording(log, "serial", 1)));
+            low.start();
+            awaitQueued(pool, 3);
+            release.countDown();
+            for (Thread t : List.of(blocker, high, low)) {
+                t.join(10_000);
+            }
+        }
+        assertEquals(List.of("large0", "large1", "serial0"), log);
+    }
+
     @Test
     void aFailingTileIsRethrownToItsCaller() {
         IllegalStateException boom = new IllegalStateException("boom");
