@@ -71,16 +71,18 @@ final class HostMatrix {
             return;
         }
         // Fortran order: each column's rows are contiguous; gather a batch of columns, then write it row by row
-        double[] batch = doubleBuffer(Math.multiplyExact(nr, Math.min(nc, COLUMN_BATCH)));
+        // (columns are held nr + 8 apart: a power-of-two stride would map them all to the same cache sets)
+        int stride = nr + 8;
+        double[] batch = doubleBuffer(Math.multiplyExact(stride, Math.min(nc, COLUMN_BATCH)));
         for (int j0 = 0; j0 < nc; j0 += COLUMN_BATCH) {
             int width = Math.min(COLUMN_BATCH, nc - j0);
             for (int j = 0; j < width; j++) {
-                readRun((c0 + j0 + j) * rows + r0, nr, batch, j * nr);
+                readRun((c0 + j0 + j) * rows + r0, nr, batch, j * stride);
             }
             for (int i = 0; i < nr; i++) {
                 int out = i * nc + j0;
                 for (int j = 0; j < width; j++) {
-                    dst[out + j] = batch[j * nr + i];
+                    dst[out + j] = batch[j * stride + i];
                 }
             }
         }
