@@ -27,17 +27,11 @@ class TilePoolTests {
     @Test
     void queuedTilesOfTheHigherPriorityMatrixRunFirstEachInSubmissionOrder() throws Exception {
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         try (TilePool pool = new TilePool(1)) {
             // occupy the only worker (its batch's second tile waits), then queue a low-priority batch before a
             // high-priority one
-            Thread blocker = new Thread(() -> pool.runner(0).runAll(List.of(() -> {
-                blocked.countDown();
-                awaitQuietly(release);
-            }, () -> { })));
-            blocker.start();
-            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            Thread blocker = occupyTheWorker(pool, release, 2);
             Thread low = new Thread(() -> pool.runner(5).runAll(recording(log, "small", 3)));
             low.start();
             awaitQueued(pool, 4);
@@ -56,15 +50,9 @@ class TilePoolTests {
     @Test
     void aSingleTaskWaitsBehindHigherPriorityWork() throws Exception {
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         try (TilePool pool = new TilePool(1)) {
-            Thread blocker = new Thread(() -> pool.runner(0).runAll(List.of(() -> {
-                blocked.countDown();
-                awaitQuietly(release);
-            })));
-            blocker.start();
-            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            Thread blocker = occupyTheWorker(pool, release, 1);
             Thread high = new Thread(() -> pool.runner(1).runAll(recording(log, "large", 2)));
             high.start();
             awaitQueued(pool, 2);
@@ -88,6 +76,27 @@ class TilePoolTests {
                         throw boom;
                     }))));
         }
+    }
+
+    /**
+     * Starts a thread whose batch of {@code tasks} (priority 0) holds the pool's only worker in its first task until
+     * {@code release} opens; returns once the worker is held.
+     */
+    private static Thread occupyTheWorker(TilePool pool, CountDownLatch release, int tasks)
+            throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        List<Runnable> batch = new ArrayList<>();
+        batch.add(() -> {
+            held.countDown();
+            awaitQuietly(release);
+        });
+        for (int i = 1; i < tasks; i++) {
+            batch.add(() -> { });
+        }
+        Thread blocker = new Thread(() -> pool.runner(0).runAll(batch));
+        blocker.start();
+        assertTrue(held.await(10, TimeUnit.SECONDS));
+        return blocker;
     }
 
     private static void awaitQueued(TilePool pool, int tiles) throws InterruptedException {
