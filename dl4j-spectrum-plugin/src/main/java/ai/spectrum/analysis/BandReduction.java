@@ -21,7 +21,7 @@ import java.util.List;
  * the calling thread (native BLAS is single-threaded in the analyzer, see {@link SpectrumAnalyzer}) at about half
  * of this machine's {@code dgemm} rate; on a 4,096² Gram matrix it took ~3.6 of the routine's 4.3–4.5 s, while the
  * band stage and {@code dsterf} took ~0.8 s. Here the first stage is {@code dgemm} calls on tiles (~2.4 s on one
- * thread, ~1.5 s on two), shared by the analyzer's threads.
+ * thread, ~1.5 s on two), shared by the analysis worker threads.
  *
  * <p>Step j (columns j…j+b−1, b = {@link #BAND}): the panel below the diagonal block is factored as P = QR with
  * {@code dgeqrt} (Q = I − V T Vᵀ), R joins the band, and the trailing matrix A₂₂ becomes Qᵀ A₂₂ Q = A₂₂ − Y Vᵀ − V Yᵀ
@@ -48,6 +48,7 @@ final class BandReduction {
     private static final Logger LOG = LoggerFactory.getLogger(BandReduction.class);
     private static final String CPU_LAPACK = "org.nd4j.linalg.cpu.nativecpu.blas.CpuLapack";
     private static final String OPENBLAS = "org.bytedeco.openblas.global.openblas";
+    private static final String OPENBLAS_NOLAPACK = "org.bytedeco.openblas.global.openblas_nolapack";
     private static final int COL_MAJOR_LAPACKE = 102;
     private static final int CBLAS_COL_MAJOR = 102;
     private static final int CBLAS_NO_TRANS = 111;
@@ -200,8 +201,10 @@ final class BandReduction {
             }
             try {
                 Class<?> ob = Class.forName(OPENBLAS, true, BandReduction.class.getClassLoader());
+                // dgemm from the same binding as ND4J's own BLAS calls, whose thread count the analyzer limits
+                Class<?> blasOnly = Class.forName(OPENBLAS_NOLAPACK, true, BandReduction.class.getClassLoader());
                 MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-                MethodHandle gemm = lookup.findStatic(ob, "cblas_dgemm", MethodType.methodType(void.class, int.class,
+                MethodHandle gemm = lookup.findStatic(blasOnly, "cblas_dgemm", MethodType.methodType(void.class, int.class,
                         int.class, int.class, int.class, int.class, int.class, double.class, DoublePointer.class,
                         int.class, DoublePointer.class, int.class, double.class, DoublePointer.class, int.class));
                 MethodHandle geqrt = lookup.findStatic(ob, "LAPACKE_dgeqrt", MethodType.methodType(int.class,

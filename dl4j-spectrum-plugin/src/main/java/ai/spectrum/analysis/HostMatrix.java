@@ -11,8 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Reads blocks of a float32 or float64 matrix from host memory into a {@code double[]}, converting to float64.
  * The matrix is read in place when its elements are contiguous in C order or in Fortran order, as DL4J's own
  * weight views are (a Fortran-order view into the network's flat parameter vector): copying a 25,088 × 4,096 view
- * to C order cost about 0.9 s of one core. Any other layout or type is copied once into a C-order float32 array
- * first. Either way a block reads the same values, so the analysis does not depend on the layout. Not
+ * to C order cost about 0.9 s of one core. Any other layout is copied once into a C-order array first (of
+ * float32, unless the matrix is float64). Either way a block reads the same values, so the analysis does not depend on the layout. Not
  * thread-safe: one instance per thread.
  */
 final class HostMatrix {
@@ -45,8 +45,10 @@ final class HostMatrix {
     /** A reader of a rank-2 matrix, in place where its layout allows (see the class comment). */
     static HostMatrix of(INDArray matrix) {
         boolean typeOk = matrix.dataType() == DataType.FLOAT || matrix.dataType() == DataType.DOUBLE;
-        if (typeOk && matrix.data().length() == matrix.length()) {
-            // the data buffer holds exactly this matrix's elements (a view's buffer starts at the view's offset)
+        long buffer = matrix.data().length();
+        if (typeOk && (buffer == matrix.length() || matrix.offset() == 0 && buffer > matrix.length())) {
+            // the data buffer starts with this matrix's elements: it holds exactly them (a view's buffer starts at
+            // the view's offset), or the matrix begins it (such as the first layer's weights in a flat vector)
             long[] stride = matrix.stride();
             if (stride[1] == 1 && (stride[0] == matrix.columns() || matrix.rows() == 1)) {
                 return new HostMatrix(matrix, false);

@@ -220,9 +220,9 @@ public final class SingularValues {
 
     /**
      * Width of the tiles of a k×k Gram matrix: the unit of parallel work inside one matrix. A quarter of k, rounded
-     * up to a multiple of 128, within [{@link #MIN_GRAM_BLOCK}, {@link #MAX_GRAM_BLOCK}]: at least four block
-     * columns (ten tiles per slab) once k exceeds 1,024, so that several threads share a matrix, and tiles as wide
-     * as that allows, because narrow tiles cost BLAS time: on this project's machine (OpenBLAS 0.3.21, one thread)
+     * up to a multiple of 128, within [{@link #MIN_GRAM_BLOCK}, {@link #MAX_GRAM_BLOCK}]: three or four block
+     * columns (six to ten tiles per slab) for k from 1,025 to 4,096 and more beyond, so that several threads share
+     * a matrix, and tiles as wide as that allows, because narrow tiles cost BLAS time: on this project's machine (OpenBLAS 0.3.21, one thread)
      * the Gram matrix of a 25,088 × 4,096 matrix took 10.0 s of BLAS in 256-wide tiles, 9.1 s in 512-wide and
      * 8.4 s in 1,024-wide ones (one {@code dsyrk} of the whole: 7.9 s). It depends only on k, so results stay
      * independent of the thread count.

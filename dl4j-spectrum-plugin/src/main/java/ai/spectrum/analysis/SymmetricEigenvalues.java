@@ -15,7 +15,7 @@ import java.util.List;
  *
  * <p>{@code syev} reduces the matrix to tridiagonal form with {@code dsytrd}, half of whose work is memory-bound
  * matrix–vector products: fast while the matrix fits the last-level cache, slow beyond. The band reduction does its
- * first stage in BLAS-3 tiles that the analyzer's threads share, then the band stage with LAPACK's
+ * first stage in BLAS-3 tiles that the analysis worker threads share, then the band stage with LAPACK's
  * {@code dsbev_2stage}. Both are sequences of orthogonal similarity transformations, so both are backward stable:
  * the computed eigenvalues are exact for G + E with ‖E‖₂ = p(k)·ε·‖G‖₂, p a modest function of the order (LAPACK
  * Users' Guide, "Error Bounds for the Symmetric Eigenproblem"), and by Weyl's inequality each eigenvalue is off by

@@ -3,6 +3,7 @@ package ai.spectrum.analysis;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,9 +12,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Worker threads for all the arithmetic of the matrices a scan analyses at once: Gram tiles, the conversion of
  * slabs to float64, the band reduction's tiles and its serial steps, the eigenvalue routines. The analyzer's own
- * threads only hand work over and wait, so the workers are the only busy threads, and they run the work of the
- * higher-priority matrix first (in {@link SpectrumAnalyzer#scan}, the largest): its Gram matrix and the parallel
- * part of its eigenvalues are finished by all workers, and while it is in a serial step (such as the band stage of
+ * threads load matrices and hand their arithmetic over (apart from the rare {@code gesvd} fallback), so the workers
+ * are almost the only busy threads, and they run the work of the higher-priority matrix first (in
+ * {@link SpectrumAnalyzer#scan}, the largest): its Gram matrix and the parallel part of its eigenvalues are finished
+ * by all workers, and while it is in a serial step (such as the band stage of
  * its eigenvalues) the other workers take the next matrix's work. Before every task went through this queue, a
  * smaller matrix's serial steps competed with the largest one's tiles for the cores and delayed it. Which worker
  * runs a task, and when, never changes its bits (see {@link SingularValues}).
@@ -35,34 +37,55 @@ final class TilePool implements AutoCloseable {
 
     /**
      * A runner whose tasks queue behind those of every runner with a smaller {@code priority} (then in submission
-     * order). {@link SingularValues.TaskRunner#runAll} blocks until its tasks have run and rethrows the first
-     * failure.
+     * order). {@link SingularValues.TaskRunner#runAll} blocks until every task it submitted has finished or been
+     * skipped, even when the waiting thread is interrupted (the tasks use memory its caller frees on return; once
+     * interrupted or failed, tasks not yet started are skipped), then rethrows the first failure.
      */
     SingularValues.TaskRunner runner(long priority) {
         return tasks -> {
             // even a single task is queued: serial steps must wait behind the work of higher-priority matrices
             CountDownLatch left = new CountDownLatch(tasks.size());
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            for (Runnable task : tasks) {
-                workers.execute(new Tile(priority, sequence.getAndIncrement(), () -> {
-                    try {
-                        if (failure.get() == null) {
-                            task.run();
-                        }
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                    } finally {
-                        left.countDown();
-                    }
-                }));
-            }
+            int submitted = 0;
             try {
-                left.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("analysis interrupted", e);
+                for (Runnable task : tasks) {
+                    workers.execute(new Tile(priority, sequence.getAndIncrement(), () -> {
+                        try {
+                            if (failure.get() == null) {
+                                task.run();
+                            }
+                        } catch (Throwable t) {
+                            failure.compareAndSet(null, t);
+                        } finally {
+                            left.countDown();
+                        }
+                    }, () -> {
+                        failure.compareAndSet(null, new IllegalStateException("the analysis was stopped"));
+                        left.countDown();
+                    }));
+                    submitted++;
+                }
+            } catch (RejectedExecutionException e) {
+                failure.compareAndSet(null, new IllegalStateException("the analysis was stopped", e));
+                for (int i = submitted; i < tasks.size(); i++) {
+                    left.countDown();
+                }
+            }
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    left.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    failure.compareAndSet(null, e); // tasks not started yet are skipped
+                }
             }
             Throwable t = failure.get();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("analysis interrupted", t);
+            }
             if (t instanceof RuntimeException r) {
                 throw r;
             }
@@ -80,12 +103,19 @@ final class TilePool implements AutoCloseable {
         return workers.getQueue().size();
     }
 
+    /** Stops the workers; tasks still queued are skipped and their callers' {@code runAll} fails. */
     @Override
     public void close() {
-        workers.shutdownNow();
+        for (Runnable dropped : workers.shutdownNow()) {
+            if (dropped instanceof Tile tile) {
+                tile.drop().run();
+            }
+        }
     }
 
-    private record Tile(long priority, long sequence, Runnable body) implements Runnable, Comparable<Tile> {
+    /** A queued task: {@code body} runs it, {@code drop} releases its caller when it will never run. */
+    private record Tile(long priority, long sequence, Runnable body, Runnable drop)
+            implements Runnable, Comparable<Tile> {
         @Override
         public void run() {
             body.run();

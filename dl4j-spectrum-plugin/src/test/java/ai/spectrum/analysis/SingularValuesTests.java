@@ -109,15 +109,17 @@ class SingularValuesTests {
         }
 
         /**
-         * A Gram matrix of order 1,100 spans three tiles of the band reduction (the last partial) and 17 panels (the
-         * last one 12 wide): its values agree with syev's within the error bound, and two worker threads give the
-         * same bits as the calling thread alone.
+         * A Gram matrix of order 1,088 or 1,100 spans three tiles of the band reduction (the last partial) and 17
+         * panels: its values agree with syev's within the error bound, and two worker threads give the same bits as
+         * the calling thread alone.
          */
-        @Test
-        void severalTilesAgreeWithSyevAndDoNotDependOnTheThreads() {
-            assertTrue(1100 > 2 * BandReduction.TILE && 1100 % BandReduction.BAND != 0);
-            Nd4j.getRandom().setSeed(1100);
-            INDArray w = Nd4j.randn(DataType.FLOAT, 1500, 1100);
+        @ParameterizedTest(name = "order {0}")
+        @ValueSource(ints = {1100, 1088})
+        void severalTilesAgreeWithSyevAndDoNotDependOnTheThreads(int order) {
+            // 1,100: the last panel 12 wide; 1,088 = 17 × 64: every panel full
+            assertTrue(order > 2 * BandReduction.TILE);
+            Nd4j.getRandom().setSeed(order);
+            INDArray w = Nd4j.randn(DataType.FLOAT, 1500, order);
             SymmetricEigenvalues band = SymmetricEigenvalues.bandFrom(MIN_ORDER);
             Spectrum inline = SingularValues.gram(w, SingularValues.TaskRunner.inline(), band);
             Spectrum syev = SingularValues.gram(w, SingularValues.TaskRunner.inline(), SymmetricEigenvalues.syevOnly());
@@ -131,6 +133,13 @@ class SingularValuesTests {
         }
     }
 
+    /** Up to order 1,024 tiles stay 256 wide (and results keep their bits); beyond, a quarter of k up to 1,024. */
+    @ParameterizedTest(name = "k={0} -> {1}")
+    @CsvSource({"1, 256", "384, 256", "1024, 256", "1025, 384", "2048, 512", "3072, 768", "4096, 1024", "25088, 1024"})
+    void gramTileWidthDependsOnlyOnTheOrder(int k, int width) {
+        assertEquals(width, SingularValues.gramBlock(k));
+    }
+
     @Nested
     @DisplayName("matrix layouts")
     class Layouts {
@@ -139,16 +148,19 @@ class SingularValuesTests {
          * such a matrix is read in place, not copied, and gives the same bits as its C-order copy, tall or wide,
          * float32 or float64.
          */
-        @ParameterizedTest(name = "{0}x{1} {2}")
-        @CsvSource({"3000, 700, FLOAT", "700, 3000, FLOAT", "1200, 300, DOUBLE"})
-        void fortranOrderViewsAreReadInPlaceWithTheSameBits(int rows, int cols, DataType type) {
+        @ParameterizedTest(name = "{0}x{1} {2} {3}-order at offset {4}")
+        @CsvSource({"3000, 700, FLOAT, f, 37", "700, 3000, FLOAT, f, 37", "1200, 300, DOUBLE, f, 37",
+                "700, 1300, DOUBLE, f, 0", "3000, 700, FLOAT, c, 37", "1300, 700, FLOAT, c, 0"})
+        void viewsIntoAFlatVectorAreReadInPlaceWithTheSameBits(int rows, int cols, DataType type, char order,
+                                                               int offset) {
             Nd4j.getRandom().setSeed(rows + cols);
-            INDArray flat = Nd4j.randn(type, 1, (long) rows * cols + 37);
-            INDArray view = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(37, 37 + (long) rows * cols))
-                    .reshape('f', rows, cols);
-            assertTrue(view.isView() && view.ordering() == 'f');
+            INDArray flat = Nd4j.randn(type, 1, (long) rows * cols + 37 + offset);
+            INDArray view = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(offset, offset + (long) rows * cols))
+                    .reshape(order, rows, cols);
+            assertTrue(view.isView() && view.ordering() == order);
             assertSame(view, HostMatrix.of(view).array(), "read in place");
             INDArray copy = view.dup('c');
+            assertTrue(!copy.isView() && copy.ordering() == 'c');
             assertSame(copy, HostMatrix.of(copy).array(), "read in place");
             assertArrayEquals(SingularValues.gram(copy).values(), SingularValues.gram(view).values());
             assertArrayEquals(SingularValues.gesvd(copy).values(), SingularValues.gram(view).values(),

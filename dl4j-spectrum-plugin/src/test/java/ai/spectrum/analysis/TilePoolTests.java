@@ -7,8 +7,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,11 +35,9 @@ class TilePoolTests {
             // occupy the only worker (its batch's second tile waits), then queue a low-priority batch before a
             // high-priority one
             Thread blocker = occupyTheWorker(pool, release, 2);
-            Thread low = new Thread(() -> pool.runner(5).runAll(recording(log, "small", 3)));
-            low.start();
+            Thread low = daemon(() -> pool.runner(5).runAll(recording(log, "small", 3)));
             awaitQueued(pool, 4);
-            Thread high = new Thread(() -> pool.runner(1).runAll(recording(log, "large", 3)));
-            high.start();
+            Thread high = daemon(() -> pool.runner(1).runAll(recording(log, "large", 3)));
             awaitQueued(pool, 7);
             release.countDown();
             for (Thread t : List.of(blocker, low, high)) {
@@ -53,11 +54,9 @@ class TilePoolTests {
         CountDownLatch release = new CountDownLatch(1);
         try (TilePool pool = new TilePool(1)) {
             Thread blocker = occupyTheWorker(pool, release, 1);
-            Thread high = new Thread(() -> pool.runner(1).runAll(recording(log, "large", 2)));
-            high.start();
+            Thread high = daemon(() -> pool.runner(1).runAll(recording(log, "large", 2)));
             awaitQueued(pool, 2);
-            Thread low = new Thread(() -> pool.runner(5).runAll(recording(log, "serial", 1)));
-            low.start();
+            Thread low = daemon(() -> pool.runner(5).runAll(recording(log, "serial", 1)));
             awaitQueued(pool, 3);
             release.countDown();
             for (Thread t : List.of(blocker, high, low)) {
@@ -65,6 +64,69 @@ class TilePoolTests {
             }
         }
         assertEquals(List.of("large0", "large1", "serial0"), log);
+    }
+
+    /**
+     * Tasks use memory their caller frees on return, so an interrupted caller still waits for the task that is
+     * running, skips those not started, and then reports the interruption.
+     */
+    @Test
+    void anInterruptedCallerWaitsForItsRunningTaskAndSkipsTheRest() throws Exception {
+        try (TilePool pool = new TilePool(1)) {
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean finished = new AtomicBoolean();
+            AtomicBoolean secondRan = new AtomicBoolean();
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            AtomicBoolean finishedBeforeReturn = new AtomicBoolean();
+            AtomicBoolean stillInterrupted = new AtomicBoolean();
+            Thread caller = daemon(() -> {
+                try {
+                    pool.runner(0).runAll(List.of(() -> {
+                        running.countDown();
+                        awaitQuietly(release);
+                        finished.set(true);
+                    }, () -> secondRan.set(true)));
+                } catch (Throwable t) {
+                    thrown.set(t);
+                    finishedBeforeReturn.set(finished.get());
+                    stillInterrupted.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            assertTrue(running.await(10, TimeUnit.SECONDS));
+            caller.interrupt();
+            Thread.sleep(200);
+            assertTrue(caller.isAlive(), "returned while its task was still running");
+            release.countDown();
+            caller.join(10_000);
+            assertEquals("analysis interrupted", thrown.get().getMessage());
+            assertTrue(finishedBeforeReturn.get());
+            assertFalse(secondRan.get());
+            assertTrue(stillInterrupted.get());
+        }
+    }
+
+    /** Closing the pool releases the callers of tasks still queued, with an error, instead of leaving them waiting. */
+    @Test
+    void closingThePoolReleasesTheCallersOfQueuedTasks() throws Exception {
+        TilePool pool = new TilePool(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread blocker = occupyTheWorker(pool, release, 1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread waiting = daemon(() -> {
+            try {
+                pool.runner(1).runAll(List.of(() -> { }));
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        awaitQueued(pool, 1);
+        pool.close();
+        waiting.join(10_000);
+        assertFalse(waiting.isAlive(), "still waiting for a task that will never run");
+        assertEquals("the analysis was stopped", thrown.get().getMessage());
+        release.countDown();
+        blocker.join(10_000);
     }
 
     @Test
@@ -93,10 +155,17 @@ class TilePoolTests {
         for (int i = 1; i < tasks; i++) {
             batch.add(() -> { });
         }
-        Thread blocker = new Thread(() -> pool.runner(0).runAll(batch));
-        blocker.start();
+        Thread blocker = daemon(() -> pool.runner(0).runAll(batch));
         assertTrue(held.await(10, TimeUnit.SECONDS));
         return blocker;
+    }
+
+    /** A started daemon thread (so that a failed assertion cannot leave the test JVM waiting for it). */
+    private static Thread daemon(Runnable body) {
+        Thread t = new Thread(body);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static void awaitQueued(TilePool pool, int tiles) throws InterruptedException {
