@@ -198,7 +198,7 @@ public final class SingularValues {
                 }
             }
         }));
-        double[] lambda = eigen.ascending(gFlat, k, tasks);
+        double[] lambda = eigen.ascending(gFlat, k, tasks.forEigenvalues());
         double[] s = new double[lambda.length];
         for (int i = 0; i < lambda.length; i++) {
             // ascending eigenvalues → descending singular values; rounding can make tiny eigenvalues negative
@@ -246,6 +246,14 @@ public final class SingularValues {
     interface TaskRunner {
         /** Runs every task; rethrows the first task's failure. */
         void runAll(List<Runnable> tasks);
+
+        /**
+         * The runner for the eigenvalue step of the same matrix: by default this one. A priority pool returns one
+         * whose tasks go before every matrix's Gram tiles (see {@code TilePool}).
+         */
+        default TaskRunner forEigenvalues() {
+            return this;
+        }
 
         /** Runs each task in turn on the calling thread. */
         static TaskRunner inline() {

@@ -13,14 +13,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * Worker threads for all the arithmetic of the matrices a scan analyses at once: Gram tiles, the conversion of
  * slabs to float64, the band reduction's tiles and its serial steps, the eigenvalue routines. The analyzer's own
  * threads load matrices and hand their arithmetic over (apart from the rare {@code gesvd} fallback), so the workers
- * are almost the only busy threads, and they run the work of the higher-priority matrix first (in
- * {@link SpectrumAnalyzer#scan}, the largest): its Gram matrix and the parallel part of its eigenvalues are finished
- * by all workers, and while it is in a serial step (such as the band stage of
- * its eigenvalues) the other workers take the next matrix's work. Before every task went through this queue, a
- * smaller matrix's serial steps competed with the largest one's tiles for the cores and delayed it. Which worker
- * runs a task, and when, never changes its bits (see {@link SingularValues}).
+ * are almost the only busy threads. Eigenvalue work of any matrix runs first, first come first served (see
+ * {@link #EIGENVALUE_PRIORITY}); Gram work runs by matrix priority (in {@link SpectrumAnalyzer#scan}, largest
+ * first), so the largest Gram matrix is finished by all workers, and while a matrix is in a serial step the other
+ * workers take other work. Before every task went through this queue, a smaller matrix's serial steps competed with
+ * the largest one's tiles for the cores and delayed it. Which worker runs a task, and when, never changes its bits
+ * (see {@link SingularValues}).
  */
 final class TilePool implements AutoCloseable {
+    /**
+     * Priority of every matrix's eigenvalue work: ahead of all Gram tiles, first come first served among matrices.
+     * Two large matrices' band reductions then advance together and their serial band stages run side by side at
+     * the end, instead of the second one's running alone on one core after the first has finished.
+     */
+    static final long EIGENVALUE_PRIORITY = Long.MIN_VALUE;
     private final ThreadPoolExecutor workers;
     private final AtomicLong sequence = new AtomicLong();
 
@@ -42,6 +48,22 @@ final class TilePool implements AutoCloseable {
      * interrupted or failed, tasks not yet started are skipped), then rethrows the first failure.
      */
     SingularValues.TaskRunner runner(long priority) {
+        SingularValues.TaskRunner gram = batch(priority);
+        SingularValues.TaskRunner eigenvalues = batch(EIGENVALUE_PRIORITY);
+        return new SingularValues.TaskRunner() {
+            @Override
+            public void runAll(List<Runnable> tasks) {
+                gram.runAll(tasks);
+            }
+
+            @Override
+            public SingularValues.TaskRunner forEigenvalues() {
+                return eigenvalues;
+            }
+        };
+    }
+
+    private SingularValues.TaskRunner batch(long priority) {
         return tasks -> {
             // even a single task is queued: serial steps must wait behind the work of higher-priority matrices
             CountDownLatch left = new CountDownLatch(tasks.size());

@@ -67,6 +67,28 @@ class TilePoolTests {
     }
 
     /**
+     * Eigenvalue work of any matrix goes before every matrix's Gram tiles, so that two large matrices' band
+     * reductions advance together and end together.
+     */
+    @Test
+    void eigenvalueWorkGoesBeforeEveryGramTile() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        try (TilePool pool = new TilePool(1)) {
+            Thread blocker = occupyTheWorker(pool, release, 1);
+            Thread gram = daemon(() -> pool.runner(1).runAll(recording(log, "gram", 2)));
+            awaitQueued(pool, 2);
+            Thread eigenvalues = daemon(() -> pool.runner(5).forEigenvalues().runAll(recording(log, "eig", 2)));
+            awaitQueued(pool, 4);
+            release.countDown();
+            for (Thread t : List.of(blocker, gram, eigenvalues)) {
+                t.join(10_000);
+            }
+        }
+        assertEquals(List.of("eig0", "eig1", "gram0", "gram1"), log);
+    }
+
+    /**
      * Tasks use memory their caller frees on return, so an interrupted caller still waits for the task that is
      * running, skips those not started, and then reports the interruption.
      */
