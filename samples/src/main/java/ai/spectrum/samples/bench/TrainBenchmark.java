@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.zoo.model.AlexNet;
 import org.deeplearning4j.zoo.model.VGG16;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -84,8 +85,8 @@ public final class TrainBenchmark implements Callable<Integer> {
 
     @Option(names = "--model", description = "residual (default): the residual dense graph; transformer: the BERT"
             + " port of bge-small-en-v1.5 (all-MiniLM-L6-v2 with --quick) with a classification head and frozen"
-            + " embeddings, its encoder layers DL4J SameDiff layers; vgg16 (with --selection-only only): DL4J's zoo"
-            + " VGG16, random initialization.")
+            + " embeddings, its encoder layers DL4J SameDiff layers; vgg16 or alexnet (with --selection-only only):"
+            + " DL4J's zoo VGG16 or AlexNet, random initialization.")
     String model = "residual";
 
     @Option(names = "--child", hidden = true, description = "Internal: run one configuration and print its result.")
@@ -96,7 +97,8 @@ public final class TrainBenchmark implements Callable<Integer> {
             + " CPU time; no training, no child JVMs. A small probe for profiling the selection, e.g. under JFR."
             + " With --model vgg16: the listener's first selection and an unchanged re-selection on zoo VGG16"
             + " (224x224, 1000 classes: one 25088x4096, one 4096x4096 and one 4096x1000 dense matrix, 13"
-            + " convolutions), wall and process CPU time, analyzer threads = available processors.")
+            + " convolutions), wall and process CPU time, analyzer threads = available processors; --model alexnet:"
+            + " the same on zoo AlexNet.")
     boolean selectionOnly;
 
     @CommandLine.Spec
@@ -124,7 +126,7 @@ public final class TrainBenchmark implements Callable<Integer> {
             case "residual" -> false;
             case "transformer" -> true;
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown --model '" + model
-                    + "' (residual, transformer, vgg16)");
+                    + "' (residual, transformer, vgg16, alexnet)");
         };
     }
 
@@ -178,12 +180,12 @@ public final class TrainBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if ("vgg16".equals(model)) {
+        if ("vgg16".equals(model) || "alexnet".equals(model)) {
             if (!selectionOnly) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--model vgg16 needs --selection-only (VGG16 is timed for its selection only)");
+                throw new CommandLine.ParameterException(spec.commandLine(), "--model " + model
+                        + " needs --selection-only (zoo networks are timed for their selection only)");
             }
-            vgg16Selection(out);
+            zooSelection(out);
             return 0;
         }
         Sizes sizes = sizes();
@@ -191,7 +193,7 @@ public final class TrainBenchmark implements Callable<Integer> {
         if (selectionOnly) {
             if (!isTransformer()) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--selection-only needs --model transformer or vgg16");
+                        "--selection-only needs --model transformer, vgg16 or alexnet");
             }
             selectionBreakdown(out);
             return 0;
@@ -386,26 +388,28 @@ public final class TrainBenchmark implements Callable<Integer> {
      * selection with the listener's defaults (SNR, top 25 %, analyzer threads = available processors) and a
      * re-selection of unchanged weights (frozen modules' scores reused), each wall and process CPU time.
      */
-    private void vgg16Selection(PrintWriter out) {
-        Model net = VGG16.builder().numClasses(1000).seed(seed).build().init();
+    private void zooSelection(PrintWriter out) {
+        Model net = "vgg16".equals(model) ? VGG16.builder().numClasses(1000).seed(seed).build().init()
+                : AlexNet.builder().numClasses(1000).seed(seed).build().init();
         NetworkWeights w = Dl4jNetwork.of(net).weights();
         WeightInfo largest = w.weights().stream().max(java.util.Comparator.comparingLong(
                 i -> java.util.Arrays.stream(i.shape()).reduce(1, (a, b) -> a * b))).orElseThrow();
         int threads = Runtime.getRuntime().availableProcessors();
-        out.printf(Locale.ROOT, "# bench-train --model vgg16 --selection-only: zoo VGG16 (random init, seed %d),"
+        out.printf(Locale.ROOT, "# bench-train --model %s --selection-only: zoo %s (random init, seed %d),"
                         + " %d weight matrices, largest %s %s; SpectrumListener defaults (SNR, top 25 %%,"
                         + " %d analyzer threads = available processors). Wall and process CPU time.%n",
-                seed, w.entries().size(), largest.name(), java.util.Arrays.toString(largest.shape()), threads);
+                model, "vgg16".equals(model) ? "VGG16" : "AlexNet", seed, w.entries().size(), largest.name(),
+                java.util.Arrays.toString(largest.shape()), threads);
         out.flush();
         Clock c = Clock.process();
         Nd4j.getRandom().setSeed(seed);
         SpectrumAnalyzer.builder().build().score("warm-up", "warm-up", Nd4j.rand(DataType.FLOAT, 8, 6));
-        c.lap(out, "vgg16_warmup");
+        c.lap(out, model + "_warmup");
         SpectrumListener listener = SpectrumListener.builder().build();
         listener.selectNow(net);
-        c.lap(out, "vgg16_selection_first");
+        c.lap(out, model + "_selection_first");
         listener.selectNow(net);
-        c.lap(out, "vgg16_selection_unchanged");
+        c.lap(out, model + "_selection_unchanged");
         out.printf(Locale.ROOT, "# trained %d of %d modules%n", listener.selected().size(), w.entries().size());
         out.flush();
     }
