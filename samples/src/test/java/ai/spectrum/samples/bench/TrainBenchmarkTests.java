@@ -10,6 +10,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -46,23 +48,24 @@ class TrainBenchmarkTests {
     }
 
     @Test
-    @DisplayName("--selection-only needs the transformer or the VGG16 model")
+    @DisplayName("--selection-only needs the transformer or a zoo model")
     void selectionOnlyNeedsTransformer() {
         CommandLine cmd = new CommandLine(new TrainBenchmark());
         StringWriter err = new StringWriter();
         cmd.setErr(new PrintWriter(err));
         assertEquals(2, cmd.execute("--selection-only", "--quick"));
-        assertTrue(err.toString().contains("--selection-only needs --model transformer or vgg16"), err.toString());
+        assertTrue(err.toString().contains("--selection-only needs --model transformer, vgg16 or alexnet"), err.toString());
     }
 
-    @Test
-    @DisplayName("--model vgg16 times the selection only, so it needs --selection-only")
-    void vgg16NeedsSelectionOnly() {
+    @ParameterizedTest(name = "--model {0}")
+    @ValueSource(strings = {"vgg16", "alexnet"})
+    @DisplayName("a zoo model is timed for its selection only, so it needs --selection-only")
+    void zooModelsNeedSelectionOnly(String model) {
         CommandLine cmd = new CommandLine(new TrainBenchmark());
         StringWriter err = new StringWriter();
         cmd.setErr(new PrintWriter(err));
-        assertEquals(2, cmd.execute("--model", "vgg16"));
-        assertTrue(err.toString().contains("--model vgg16 needs --selection-only"), err.toString());
+        assertEquals(2, cmd.execute("--model", model));
+        assertTrue(err.toString().contains("--model " + model + " needs --selection-only"), err.toString());
     }
 
     /** Records the modules the wrapped strategy has to analyse (no reusable score offered). */
