@@ -27,6 +27,8 @@ final class TilePool implements AutoCloseable {
      * the end, instead of the second one's running alone on one core after the first has finished.
      */
     static final long EIGENVALUE_PRIORITY = Long.MIN_VALUE;
+    /** Whether the current thread is a worker of some pool. */
+    private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private final ThreadPoolExecutor workers;
     private final AtomicLong sequence = new AtomicLong();
 
@@ -34,7 +36,10 @@ final class TilePool implements AutoCloseable {
     TilePool(int threads) {
         this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new PriorityBlockingQueue<>(),
                 r -> {
-                    Thread t = new Thread(r, "spectrum-tiles");
+                    Thread t = new Thread(() -> {
+                        IN_WORKER.set(Boolean.TRUE);
+                        r.run();
+                    }, "spectrum-tiles");
                     t.setDaemon(true);
                     return t;
                 });
@@ -65,6 +70,10 @@ final class TilePool implements AutoCloseable {
 
     private SingularValues.TaskRunner batch(long priority) {
         return tasks -> {
+            if (IN_WORKER.get()) { // a task that runs tasks: queueing them could leave every worker waiting
+                SingularValues.TaskRunner.inline().runAll(tasks);
+                return;
+            }
             // even a single task is queued: serial steps must wait behind the work of higher-priority matrices
             CountDownLatch left = new CountDownLatch(tasks.size());
             AtomicReference<Throwable> failure = new AtomicReference<>();

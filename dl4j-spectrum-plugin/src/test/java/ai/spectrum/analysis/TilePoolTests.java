@@ -151,6 +151,21 @@ class TilePoolTests {
         blocker.join(10_000);
     }
 
+    /** A task that itself runs tasks (none does today) runs them on its own worker instead of waiting forever. */
+    @Test
+    void tasksRunByATaskRunOnItsWorker() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        try (TilePool pool = new TilePool(1)) {
+            Thread caller = daemon(() -> pool.runner(0).runAll(List.of(() -> {
+                log.add("outer");
+                pool.runner(1).runAll(recording(log, "inner", 2));
+            })));
+            caller.join(10_000);
+            assertFalse(caller.isAlive(), "deadlocked");
+        }
+        assertEquals(List.of("outer", "inner0", "inner1"), log);
+    }
+
     @Test
     void aFailingTileIsRethrownToItsCaller() {
         IllegalStateException boom = new IllegalStateException("boom");
