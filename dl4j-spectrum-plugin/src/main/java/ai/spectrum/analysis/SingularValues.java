@@ -109,7 +109,8 @@ public final class SingularValues {
                 block[set][a] = scratch.buffer("block" + set + "," + a, (long) slabRows * width(a, k, blockWidth));
             }
             for (int b = a; b < blocks; b++) {
-                tile[a][b] = scratch.buffer("tile" + a + "," + b, (long) width(a, k, blockWidth) * width(b, k, blockWidth));
+                tile[a][b] = scratch.buffer("tile" + a + "," + b,
+                        (long) width(a, k, blockWidth) * width(b, k, blockWidth));
             }
         }
         double[] staging = scratch.staging((long) slabRows * Math.min(k, blockWidth));
@@ -173,31 +174,7 @@ public final class SingularValues {
         // assemble the upper triangle of G (column-major, k × k) from the tiles, and the lower one for the band route
         INDArray gFlat = scratch.buffer("gram", (long) k * k);
         boolean fullMatrix = eigen.usesBand(k);
-        tasks.runAll(List.of(() -> {
-            DoublePointer g = new DoublePointer(gFlat.data().addressPointer());
-            double[] column = new double[Math.min(k, blockWidth) * Math.min(k, blockWidth)];
-            double[] row = new double[Math.min(k, blockWidth)];
-            for (int a = 0; a < blocks; a++) {
-                for (int b = a; b < blocks; b++) {
-                    int wa = width(a, k, blockWidth);
-                    int wb = width(b, k, blockWidth);
-                    new DoublePointer(tile[a][b].data().addressPointer()).get(column, 0, wa * wb);
-                    for (int jj = 0; jj < wb; jj++) {
-                        g.position((long) a * blockWidth + ((long) b * blockWidth + jj) * k).put(column, jj * wa, wa);
-                    }
-                    if (fullMatrix) { // the transposed tile below the diagonal (of a diagonal tile, its lower part)
-                        for (int ii = 0; ii < wa; ii++) {
-                            int from = a == b ? ii + 1 : 0;
-                            for (int jj = from; jj < wb; jj++) {
-                                row[jj] = column[ii + jj * wa];
-                            }
-                            g.position((long) b * blockWidth + from + ((long) a * blockWidth + ii) * k)
-                                    .put(row, from, wb - from);
-                        }
-                    }
-                }
-            }
-        }));
+        tasks.runAll(List.of(() -> assemble(tile, k, blockWidth, fullMatrix, gFlat)));
         double[] lambda = eigen.ascending(gFlat, k, tasks.forEigenvalues());
         double[] s = new double[lambda.length];
         for (int i = 0; i < lambda.length; i++) {
@@ -211,6 +188,37 @@ public final class SingularValues {
             err[i] = s[i] > 0 ? Math.min(Math.sqrt(dLambda), dLambda / s[i]) : Math.sqrt(dLambda);
         }
         return new Spectrum(s, err);
+    }
+
+    /**
+     * Copies the upper triangle of the k×k Gram matrix from its tiles into {@code gram} (column-major), and with
+     * {@code fullMatrix} the lower triangle too (each tile transposed; of a diagonal tile, its lower part).
+     */
+    private static void assemble(INDArray[][] tile, int k, int blockWidth, boolean fullMatrix, INDArray gram) {
+        DoublePointer g = new DoublePointer(gram.data().addressPointer());
+        int blocks = tile.length;
+        double[] column = new double[Math.min(k, blockWidth) * Math.min(k, blockWidth)];
+        double[] row = new double[Math.min(k, blockWidth)];
+        for (int a = 0; a < blocks; a++) {
+            for (int b = a; b < blocks; b++) {
+                int wa = width(a, k, blockWidth);
+                int wb = width(b, k, blockWidth);
+                new DoublePointer(tile[a][b].data().addressPointer()).get(column, 0, wa * wb);
+                for (int jj = 0; jj < wb; jj++) {
+                    g.position((long) a * blockWidth + ((long) b * blockWidth + jj) * k).put(column, jj * wa, wa);
+                }
+                if (fullMatrix) {
+                    for (int ii = 0; ii < wa; ii++) {
+                        int from = a == b ? ii + 1 : 0;
+                        for (int jj = from; jj < wb; jj++) {
+                            row[jj] = column[ii + jj * wa];
+                        }
+                        g.position((long) b * blockWidth + from + ((long) a * blockWidth + ii) * k)
+                                .put(row, from, wb - from);
+                    }
+                }
+            }
+        }
     }
 
     /** Rows (along the long side) of one float64 slab of the Gram accumulation of a k×len matrix. */
