@@ -1,5 +1,6 @@
 package ai.spectrum.analysis;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -106,6 +107,23 @@ class SingularValuesTests {
             assertEquals("syev", standard.routine(SymmetricEigenvalues.BAND_MIN_ORDER - 1));
             assertEquals("band", standard.routine(SymmetricEigenvalues.BAND_MIN_ORDER));
             assertEquals("syev", SymmetricEigenvalues.syevOnly().routine(Integer.MAX_VALUE - 1));
+        }
+
+        /** Orders below one panel, at one panel and just above it: the same eigenvalues as syev, to rounding. */
+        @ParameterizedTest(name = "order {0}")
+        @ValueSource(ints = {1, 2, 3, 64, 65, 129})
+        void smallOrdersAgreeWithSyev(int order) {
+            Nd4j.getRandom().setSeed(order);
+            INDArray x = Nd4j.randn(DataType.DOUBLE, order + 3, order);
+            INDArray g = x.transpose().mmul(x).dup('f'); // fully stored symmetric
+            double[] syev = SymmetricEigenvalues.syevOnly().ascending(g.dup('f'), order,
+                    SingularValues.TaskRunner.inline());
+            double[] band = BandReduction.ascending(new DoublePointer(g.dup('f').data().addressPointer()), order,
+                    SingularValues.TaskRunner.inline());
+            double scale = syev[order - 1];
+            for (int i = 0; i < order; i++) {
+                assertEquals(syev[i], band[i], 1e-12 * scale, "eigenvalue " + i);
+            }
         }
 
         /**
