@@ -4,6 +4,7 @@ import ai.spectrum.analysis.ModuleScore;
 import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SnrRule;
 import ai.spectrum.selection.Selection;
+import ai.spectrum.selection.SelectionOptions;
 import ai.spectrum.selection.SpectrumSelector;
 import ai.spectrum.training.ReselectionSchedule;
 import ai.spectrum.selection.SelectionContext;
@@ -105,16 +106,13 @@ public final class SpectrumSameDiffTrainer {
     private long rebuildNanos;
 
     private SpectrumSameDiffTrainer(Builder b) {
-        this.topPercent = b.topPercent;
+        this.topPercent = b.selection.topPercent();
         this.schedule = b.schedule != null ? b.schedule : ReselectionSchedule.everyEpochs(1);
-        this.minSnr = b.minSnr != null ? b.minSnr : Double.NEGATIVE_INFINITY;
-        this.strategy = b.strategy != null ? b.strategy : SelectionStrategy.snr(
-                b.rule != null ? b.rule : SnrRule.CURRENT,
-                b.analyzerThreads != null ? b.analyzerThreads : Runtime.getRuntime().availableProcessors());
-        this.seed = b.seed;
+        this.minSnr = b.selection.minSnr();
+        this.strategy = b.selection.strategy(Runtime.getRuntime().availableProcessors());
+        this.seed = b.selection.seed();
         this.naming = b.naming;
-        this.selector = SpectrumSelector.builder().optTopPercent(topPercent).optMinSnr(this.minSnr)
-                .optAlwaysTrain(b.alwaysTrain.toArray(String[]::new)).build();
+        this.selector = b.selection.selector();
     }
 
     /** A builder with the defaults: SNR strategy, top 25% per type, re-selection every epoch. */
@@ -444,14 +442,8 @@ public final class SpectrumSameDiffTrainer {
      * {@link #build()} rejects contradictory options.
      */
     public static final class Builder {
-        private double topPercent = 25;
+        private final SelectionOptions selection = new SelectionOptions();
         private ReselectionSchedule schedule;
-        private SnrRule rule;
-        private Double minSnr;
-        private final List<String> alwaysTrain = new ArrayList<>();
-        private SelectionStrategy strategy;
-        private long seed = 42;
-        private Integer analyzerThreads;
         private ModuleNaming naming = ModuleNaming.byPath();
 
         private Builder() {
@@ -459,7 +451,7 @@ public final class SpectrumSameDiffTrainer {
 
         /** Percentage of each module type to train, in (0, 100]; default 25. */
         public Builder optTopPercent(double percent) {
-            this.topPercent = SpectrumSelector.requireTopPercent(percent);
+            selection.topPercent(percent);
             return this;
         }
 
@@ -485,13 +477,13 @@ public final class SpectrumSameDiffTrainer {
 
         /** SNR rule of the default SNR strategy; default {@link SnrRule#CURRENT}. Not with optStrategy. */
         public Builder optRule(SnrRule rule) {
-            this.rule = Objects.requireNonNull(rule, "rule");
+            selection.rule(rule);
             return this;
         }
 
         /** Modules with an SNR below this are not selected by rank; SNR strategies only; default none. */
         public Builder optMinSnr(double minSnr) {
-            this.minSnr = SpectrumSelector.requireMinSnr(minSnr);
+            selection.minSnr(minSnr);
             return this;
         }
 
@@ -500,21 +492,19 @@ public final class SpectrumSameDiffTrainer {
          * selection). Default none.
          */
         public Builder optAlwaysTrain(String... patterns) {
-            for (String p : patterns) {
-                alwaysTrain.add(Objects.requireNonNull(p, "pattern"));
-            }
+            selection.alwaysTrain(patterns);
             return this;
         }
 
         /** How modules are scored; default {@link SelectionStrategy#snr(SnrRule, int)} with the rule and threads. */
         public Builder optStrategy(SelectionStrategy strategy) {
-            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            selection.strategy(strategy);
             return this;
         }
 
         /** Seed for the random and LISA strategies; default 42. */
         public Builder optSeed(long seed) {
-            this.seed = seed;
+            selection.seed(seed);
             return this;
         }
 
@@ -523,10 +513,7 @@ public final class SpectrumSameDiffTrainer {
          * listener's (results do not depend on it). Not with optStrategy.
          */
         public Builder optAnalyzerThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
-            }
-            this.analyzerThreads = threads;
+            selection.analyzerThreads(threads);
             return this;
         }
 
@@ -544,14 +531,15 @@ public final class SpectrumSameDiffTrainer {
          *                                  SNR with a strategy whose scores are not SNRs
          */
         public SpectrumSameDiffTrainer build() {
-            if (strategy != null && (rule != null || analyzerThreads != null)) {
+            String strategy = selection.strategy(1).name(); // the one set, whenever a check below fails
+            if (!selection.ignoredByStrategy().isEmpty()) {
                 throw new IllegalArgumentException("optRule and optAnalyzerThreads configure the default SNR strategy;"
-                        + " with optStrategy(" + strategy.name() + ") configure the strategy itself, e.g. "
+                        + " with optStrategy(" + strategy + ") configure the strategy itself, e.g. "
                         + "SelectionStrategy.snr(rule, threads)");
             }
-            if (minSnr != null && strategy != null && !strategy.scoresAreSnr()) {
-                throw new IllegalArgumentException("optMinSnr(" + minSnr + ") needs SNR scores, but strategy '"
-                        + strategy.name() + "' does not score by SNR");
+            if (selection.minSnrWithoutSnrScores()) {
+                throw new IllegalArgumentException("optMinSnr(" + selection.minSnr() + ") needs SNR scores, but "
+                        + "strategy '" + strategy + "' does not score by SNR");
             }
             return new SpectrumSameDiffTrainer(this);
         }

@@ -5,6 +5,7 @@ import ai.spectrum.analysis.NetworkWeights;
 import ai.spectrum.analysis.SnrRule;
 import ai.spectrum.dl4j.Dl4jNetwork;
 import ai.spectrum.selection.ScoredModule;
+import ai.spectrum.selection.SelectionOptions;
 import ai.spectrum.selection.SelectionContext;
 import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.selection.SpectrumSelector;
@@ -80,7 +81,6 @@ public final class SpectrumListener implements TrainingListener {
     private final ReselectionSchedule schedule;
     private final SnrRule rule;
     private final double minSnr;
-    private final List<String> alwaysTrain;
     private final SelectionStrategy strategy;
     private final long seed;
     private final SpectrumSelector selector;
@@ -100,20 +100,17 @@ public final class SpectrumListener implements TrainingListener {
     private Map<String, Double> lastScores = Map.of();
 
     private SpectrumListener(Builder b) {
-        this.topPercent = b.topPercent;
+        this.topPercent = b.selection.topPercent();
         this.schedule = b.schedule;
-        this.rule = b.rule;
-        this.minSnr = b.minSnr;
-        this.alwaysTrain = List.copyOf(b.alwaysTrain);
-        this.strategy = b.strategy != null ? b.strategy : SelectionStrategy.snr(b.rule, b.analyzerThreads);
-        this.seed = b.seed;
+        this.rule = b.selection.rule();
+        this.minSnr = b.selection.minSnr();
+        this.strategy = b.selection.strategy(Runtime.getRuntime().availableProcessors());
+        this.seed = b.selection.seed();
         this.compactGradient = b.compactGradient;
         this.normLayers = b.normLayers;
         this.userFrozenLayers = b.trainUserFrozen ? NetworkFreeze.UserFrozenLayers.SELECTABLE
                 : NetworkFreeze.UserFrozenLayers.KEEP;
-        this.selector = SpectrumSelector.builder().optTopPercent(topPercent)
-                .optMinSnr(strategy.scoresAreSnr() ? minSnr : Double.NEGATIVE_INFINITY)
-                .optAlwaysTrain(alwaysTrain.toArray(String[]::new)).build();
+        this.selector = b.selection.selector();
     }
 
     /** A builder with the defaults: SNR strategy, top 25% per type, re-selection every epoch. */
@@ -411,26 +408,18 @@ public final class SpectrumListener implements TrainingListener {
 
     /** Validating builder for {@link SpectrumListener}; every option has a documented default. */
     public static final class Builder {
-        private double topPercent = 25;
+        private final SelectionOptions selection = new SelectionOptions();
         private ReselectionSchedule schedule = ReselectionSchedule.everyEpochs(1);
-        private SnrRule rule = SnrRule.CURRENT;
-        private double minSnr = Double.NEGATIVE_INFINITY;
-        private final List<String> alwaysTrain = new ArrayList<>();
-        private SelectionStrategy strategy;
-        private long seed = 42;
-        private int analyzerThreads = Runtime.getRuntime().availableProcessors();
         private boolean compactGradient = true;
         private NetworkFreeze.NormLayers normLayers = NetworkFreeze.NormLayers.WITH_INPUT_LAYER;
         private boolean trainUserFrozen;
-        private final Set<String> snrOptionsSet = new LinkedHashSet<>();
-        private boolean minSnrSet;
 
         private Builder() {
         }
 
         /** Percentage of each module type to train, in (0, 100]; default 25. */
         public Builder optTopPercent(double percent) {
-            this.topPercent = SpectrumSelector.requireTopPercent(percent);
+            selection.topPercent(percent);
             return this;
         }
 
@@ -448,15 +437,13 @@ public final class SpectrumListener implements TrainingListener {
 
         /** SNR rule of the default SNR strategy; default {@link SnrRule#CURRENT}. Not together with optStrategy. */
         public Builder optRule(SnrRule rule) {
-            this.rule = Objects.requireNonNull(rule, "rule");
-            snrOptionsSet.add("optRule");
+            selection.rule(rule);
             return this;
         }
 
         /** Modules with an SNR below this are not selected by rank (SNR strategies only, checked by build); default none. */
         public Builder optMinSnr(double minSnr) {
-            this.minSnr = SpectrumSelector.requireMinSnr(minSnr);
-            this.minSnrSet = true;
+            selection.minSnr(minSnr);
             return this;
         }
 
@@ -467,21 +454,19 @@ public final class SpectrumListener implements TrainingListener {
          * carry that first score.
          */
         public Builder optAlwaysTrain(String... patterns) {
-            for (String p : patterns) {
-                alwaysTrain.add(Objects.requireNonNull(p, "pattern"));
-            }
+            selection.alwaysTrain(patterns);
             return this;
         }
 
         /** How modules are scored; default {@link SelectionStrategy#snr(SnrRule, int)} with the rule and threads. */
         public Builder optStrategy(SelectionStrategy strategy) {
-            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            selection.strategy(strategy);
             return this;
         }
 
         /** Seed for the random and LISA strategies; default 42. */
         public Builder optSeed(long seed) {
-            this.seed = seed;
+            selection.seed(seed);
             return this;
         }
 
@@ -490,11 +475,7 @@ public final class SpectrumListener implements TrainingListener {
          * selection waits for the analyzer, and training is paused meanwhile). Not together with optStrategy.
          */
         public Builder optAnalyzerThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("analyzer threads must be ≥ 1, got " + threads);
-            }
-            this.analyzerThreads = threads;
-            snrOptionsSet.add("optAnalyzerThreads");
+            selection.analyzerThreads(threads);
             return this;
         }
 
@@ -546,14 +527,16 @@ public final class SpectrumListener implements TrainingListener {
          *                                  whose scores are not SNRs
          */
         public SpectrumListener build() {
-            if (strategy != null && !snrOptionsSet.isEmpty()) {
-                throw new IllegalArgumentException(String.join(" and ", snrOptionsSet) + " configure the default SNR "
-                        + "strategy and would be ignored with optStrategy(" + strategy.name() + "); pass them to "
+            List<String> ignored = selection.ignoredByStrategy();
+            String strategy = selection.strategy(1).name(); // the one set, whenever a check below fails
+            if (!ignored.isEmpty()) {
+                throw new IllegalArgumentException(String.join(" and ", ignored) + " configure the default SNR "
+                        + "strategy and would be ignored with optStrategy(" + strategy + "); pass them to "
                         + "SelectionStrategy.snr(rule, threads) instead");
             }
-            if (strategy != null && minSnrSet && !strategy.scoresAreSnr()) {
+            if (selection.minSnrWithoutSnrScores()) {
                 throw new IllegalArgumentException("optMinSnr applies to SNR scores only, but strategy '"
-                        + strategy.name() + "' does not score by SNR; drop optMinSnr or use SelectionStrategy.snr()");
+                        + strategy + "' does not score by SNR; drop optMinSnr or use SelectionStrategy.snr()");
             }
             return new SpectrumListener(this);
         }

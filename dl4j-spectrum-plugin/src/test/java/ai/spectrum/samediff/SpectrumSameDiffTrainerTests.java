@@ -427,6 +427,18 @@ class SpectrumSameDiffTrainerTests {
         }
 
         @Test
+        @DisplayName("contradictions are worded as the trainer always worded them")
+        void contradictionMessages() {
+            assertEquals("optRule and optAnalyzerThreads configure the default SNR strategy; with optStrategy(random) "
+                    + "configure the strategy itself, e.g. SelectionStrategy.snr(rule, threads)",
+                    assertThrows(IllegalArgumentException.class, () -> SpectrumSameDiffTrainer.builder()
+                            .optAnalyzerThreads(2).optStrategy(SelectionStrategy.random()).build()).getMessage());
+            assertEquals("optMinSnr(0.5) needs SNR scores, but strategy 'random' does not score by SNR",
+                    assertThrows(IllegalArgumentException.class, () -> SpectrumSameDiffTrainer.builder()
+                            .optMinSnr(0.5).optStrategy(SelectionStrategy.random()).build()).getMessage());
+        }
+
+        @Test
         @DisplayName("a module naming that returns null")
         void nullNaming() {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,6 +1,5 @@
 package ai.spectrum.spark;
 
-import ai.spectrum.selection.SpectrumSelector;
 import ai.spectrum.training.SelectionEvent;
 import ai.spectrum.selection.SelectionStrategy;
 import ai.spectrum.training.SpectrumListener;
@@ -57,16 +56,6 @@ final class DriverSelection {
             b.optMinSnr(minSnr); // the listener rejects a minimum SNR with a strategy that does not score by SNR
         }
         this.listener = b.build();
-    }
-
-    /** The plugin's check of a top percentage, in (0, 100]. */
-    static double requireTopPercent(double percent) {
-        return SpectrumSelector.requireTopPercent(percent);
-    }
-
-    /** The plugin's check of a minimum SNR (not NaN). */
-    static double requireMinSnr(double minSnr) {
-        return SpectrumSelector.requireMinSnr(minSnr);
     }
 
     /**

@@ -1,5 +1,6 @@
 package ai.spectrum.spark;
 
+import ai.spectrum.selection.SelectionOptions;
 import ai.spectrum.training.SelectionEvent;
 import ai.spectrum.selection.SelectionStrategy;
 import org.apache.spark.api.java.JavaRDD;
@@ -83,7 +84,8 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
         super(b.averaging);
         this.reselectEveryRounds = b.reselectEveryRounds;
         this.compactWorkerGradient = b.compactWorkerGradient;
-        this.selection = new DriverSelection(b.strategy, b.topPercent, b.minSnr, b.alwaysTrain, b.seed);
+        this.selection = new DriverSelection(b.selection.strategy(1), b.selection.topPercent(),
+                b.selection.minSnr(), b.selection.alwaysTrain(), b.selection.seed());
     }
 
     /** A builder; {@link Builder#setAveraging} is required. */
@@ -202,11 +204,7 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
     public static final class Builder {
         private ParameterAveragingTrainingMaster.Builder averaging;
         private int reselectEveryRounds = 1;
-        private double topPercent = 25;
-        private double minSnr = Double.NEGATIVE_INFINITY;
-        private final List<String> alwaysTrain = new ArrayList<>();
-        private SelectionStrategy strategy = SelectionStrategy.snr();
-        private long seed = 42;
+        private final SelectionOptions selection = new SelectionOptions(); // default strategy: snr() (one thread)
         private boolean compactWorkerGradient;
 
         private Builder() {
@@ -233,21 +231,19 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
 
         /** Percentage of each module type to train, in (0, 100]; default 25. */
         public Builder optTopPercent(double percent) {
-            this.topPercent = DriverSelection.requireTopPercent(percent);
+            selection.topPercent(percent);
             return this;
         }
 
         /** Modules with an SNR below this are not selected by rank (SNR strategy only); default none. */
         public Builder optMinSnr(double minSnr) {
-            this.minSnr = DriverSelection.requireMinSnr(minSnr);
+            selection.minSnr(minSnr);
             return this;
         }
 
         /** Regular expressions over module names that always train; default none. */
         public Builder optAlwaysTrain(String... patterns) {
-            for (String p : patterns) {
-                alwaysTrain.add(Objects.requireNonNull(p, "pattern"));
-            }
+            selection.alwaysTrain(patterns);
             return this;
         }
 
@@ -256,13 +252,13 @@ public final class SpectrumTrainingMaster extends ParameterAveragingTrainingMast
          * random, firstK, lastK, lisa).
          */
         public Builder optStrategy(SelectionStrategy strategy) {
-            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            selection.strategy(strategy);
             return this;
         }
 
         /** Seed for the random and LISA strategies; default 42. */
         public Builder optSeed(long seed) {
-            this.seed = seed;
+            selection.seed(seed);
             return this;
         }
 
