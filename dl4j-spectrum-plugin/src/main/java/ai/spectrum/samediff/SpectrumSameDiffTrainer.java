@@ -531,15 +531,15 @@ public final class SpectrumSameDiffTrainer {
          *                                  SNR with a strategy whose scores are not SNRs
          */
         public SpectrumSameDiffTrainer build() {
-            String strategy = selection.strategy(1).name(); // the one set, whenever a check below fails
+            // both checks fail only when a strategy was set, so strategy(…) below is that strategy
             if (!selection.ignoredByStrategy().isEmpty()) {
                 throw new IllegalArgumentException("optRule and optAnalyzerThreads configure the default SNR strategy;"
-                        + " with optStrategy(" + strategy + ") configure the strategy itself, e.g. "
-                        + "SelectionStrategy.snr(rule, threads)");
+                        + " with optStrategy(" + selection.strategy(1).name() + ") configure the strategy itself,"
+                        + " e.g. SelectionStrategy.snr(rule, threads)");
             }
             if (selection.minSnrWithoutSnrScores()) {
                 throw new IllegalArgumentException("optMinSnr(" + selection.minSnr() + ") needs SNR scores, but "
-                        + "strategy '" + strategy + "' does not score by SNR");
+                        + "strategy '" + selection.strategy(1).name() + "' does not score by SNR");
             }
             return new SpectrumSameDiffTrainer(this);
         }

@@ -527,16 +527,17 @@ public final class SpectrumListener implements TrainingListener {
          *                                  whose scores are not SNRs
          */
         public SpectrumListener build() {
+            // both checks fail only when a strategy was set, so strategy(…) below is that strategy
             List<String> ignored = selection.ignoredByStrategy();
-            String strategy = selection.strategy(1).name(); // the one set, whenever a check below fails
             if (!ignored.isEmpty()) {
                 throw new IllegalArgumentException(String.join(" and ", ignored) + " configure the default SNR "
-                        + "strategy and would be ignored with optStrategy(" + strategy + "); pass them to "
-                        + "SelectionStrategy.snr(rule, threads) instead");
+                        + "strategy and would be ignored with optStrategy(" + selection.strategy(1).name()
+                        + "); pass them to SelectionStrategy.snr(rule, threads) instead");
             }
             if (selection.minSnrWithoutSnrScores()) {
                 throw new IllegalArgumentException("optMinSnr applies to SNR scores only, but strategy '"
-                        + strategy + "' does not score by SNR; drop optMinSnr or use SelectionStrategy.snr()");
+                        + selection.strategy(1).name() + "' does not score by SNR; drop optMinSnr or use "
+                        + "SelectionStrategy.snr()");
             }
             return new SpectrumListener(this);
         }
